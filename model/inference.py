@@ -1,0 +1,93 @@
+"""Inference on audio of any length: overlapping windows, cross-faded outputs.
+
+Windows start on multiples of :data:`ALIGN_FRAMES` (0.1 s: a whole number of samples,
+50 Hz encoder frames and 60 fps frames), so every window sees the same features for the
+frames it shares with its neighbours. Outputs are blended with complementary linear ramps
+over the overlaps, so no seam appears; there is no length limit besides memory.
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import torch
+from torch import nn
+
+from model.constants import FPS, SAMPLE_RATE_HZ, frame_count
+from model.network import EmoFace
+
+log = logging.getLogger(__name__)
+ALIGN_FRAMES = 6
+"""0.1 s at 60 fps = 1600 samples = 5 Whisper/wav2vec2 frames."""
+SAMPLES_PER_ALIGN = SAMPLE_RATE_HZ * ALIGN_FRAMES // FPS
+
+
+def frame_to_sample(frame: int) -> int:
+    """First sample of an aligned frame index (``frame`` must be a multiple of ALIGN_FRAMES)."""
+    assert frame % ALIGN_FRAMES == 0
+    return frame // ALIGN_FRAMES * SAMPLES_PER_ALIGN
+
+
+def window_starts(num_frames: int, window_frames: int, overlap_frames: int) -> list[int]:
+    """Aligned start frames of the windows covering ``num_frames``."""
+    if num_frames <= window_frames:
+        return [0]
+    hop = (window_frames - overlap_frames) // ALIGN_FRAMES * ALIGN_FRAMES
+    starts = list(range(0, num_frames - window_frames, hop))
+    last = (num_frames - window_frames) // ALIGN_FRAMES * ALIGN_FRAMES
+    if last > starts[-1]:
+        starts.append(last)
+    return starts
+
+
+def blend_weights(length: int, ramp_in: int, ramp_out: int) -> np.ndarray:
+    """``(length,)`` weights: linear ramps of the given lengths at each end, 1 in between."""
+    w = np.ones(length)
+    if ramp_in:
+        w[:ramp_in] = (np.arange(ramp_in) + 0.5) / ramp_in
+    if ramp_out:
+        w[length - ramp_out :] = np.minimum(w[length - ramp_out :], (np.arange(ramp_out)[::-1] + 0.5) / ramp_out)
+    return w
+
+
+class InferenceEngine:
+    """Runs an :class:`EmoFace` model on NumPy audio, in inference mode."""
+
+    def __init__(self, model: EmoFace, quantize: bool = False):
+        model.eval()
+        if quantize:
+            model = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+        self.model = model
+        cfg = model.config
+        self.window_frames = int(round(cfg.window_s * FPS)) // ALIGN_FRAMES * ALIGN_FRAMES
+        self.overlap_frames = int(round(cfg.overlap_s * FPS)) // ALIGN_FRAMES * ALIGN_FRAMES
+
+    @torch.inference_mode()
+    def forward(self, audio: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
+        """One pass: ``(n,)`` audio with ``(T, 7)``/``(T,)`` emotion -> ``(T, 174)``; T = frame_count(n)."""
+        a = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None]
+        w = torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float32))[None]
+        i = torch.from_numpy(np.ascontiguousarray(intensity, dtype=np.float32))[None]
+        return self.model(a, w, i)[0].numpy()
+
+    def infer(self, audio: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
+        """Whole clip of any length -> ``(T, 174)`` float32, windowed and cross-faded."""
+        total = frame_count(len(audio))
+        if total == 0:
+            return np.zeros((0, self.model.config.num_controls), np.float32)
+        starts = window_starts(total, self.window_frames, self.overlap_frames)
+        if len(starts) == 1:
+            return self.forward(audio, weights[:total], intensity[:total]).astype(np.float32)
+        acc = np.zeros((total, self.model.config.num_controls))
+        norm = np.zeros(total)
+        for k, s in enumerate(starts):
+            e = min(s + self.window_frames, total)
+            seg = audio[frame_to_sample(s) : len(audio) if e == total else frame_to_sample(e)]
+            out = self.forward(seg, weights[s:e], intensity[s:e])[: e - s]
+            ramp_in = (starts[k - 1] + self.window_frames - s) if k > 0 else 0
+            ramp_out = (e - starts[k + 1]) if k + 1 < len(starts) else 0
+            w = blend_weights(e - s, ramp_in, ramp_out)
+            acc[s:e] += out * w[:, None]
+            norm[s:e] += w
+        log.debug("inferred %d frames in %d windows", total, len(starts))
+        return (acc / norm[:, None]).astype(np.float32)

@@ -1,0 +1,26 @@
+"""Shared fixtures: a tiny random EmoFace model (fast real forward passes)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from emoface_testing import make_tiny_model
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory) -> Path:
+    """Path of a small random checkpoint (real network, random weights)."""
+    from model.checkpoint import save_checkpoint
+
+    path = tmp_path_factory.mktemp("ckpt") / "tiny.safetensors"
+    save_checkpoint(make_tiny_model(), path, {"name": "tiny-test", "trained": False})
+    return path
+
+
+@pytest.fixture(scope="session")
+def pipeline(tiny_checkpoint):
+    """A Pipeline on the tiny checkpoint."""
+    from server.pipeline import Pipeline
+
+    return Pipeline.load(tiny_checkpoint)
