@@ -65,7 +65,7 @@ class EmoFaceConfig:
             raise CheckpointError("model widths must be divisible by their head counts")
         if not 0 < self.overlap_s < self.window_s / 2:
             raise CheckpointError("overlap_s must be positive and below half of window_s")
-        if self.audio_encoder == "whisper" and self.window_s > self.audio_max_positions / 50:
+        if self.audio_encoder == "whisper" and self.window_s + 0.1 > self.audio_max_positions / 50:
             raise CheckpointError("window_s exceeds the Whisper positional table")
         if self.window_s * 60 > self.max_frames:
             raise CheckpointError("window_s exceeds the positional table (max_frames)")

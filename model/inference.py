@@ -81,7 +81,7 @@ class InferenceEngine:
         acc = np.zeros((total, self.model.config.num_controls))
         norm = np.zeros(total)
         for k, s in enumerate(starts):
-            e = min(s + self.window_frames, total)
+            e = total if k == len(starts) - 1 else s + self.window_frames  # last window reaches the end
             seg = audio[frame_to_sample(s) : len(audio) if e == total else frame_to_sample(e)]
             out = self.forward(seg, weights[s:e], intensity[s:e])[: e - s]
             ramp_in = (starts[k - 1] + self.window_frames - s) if k > 0 else 0

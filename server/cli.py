@@ -18,6 +18,7 @@ from model.errors import CheckpointError, InputError
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "animate": ("server.cli_animate", "animate an audio file with an emotion"),
     "info": ("server.cli_info", "show the model, its provenance, controls and emotions"),
+    "convert": ("server.cli_convert", "convert reference or Hugging Face weights to a checkpoint"),
     "serve": ("server.cli_serve", "run the gRPC service"),
     "bake": ("server.bake.cli", "bake a manifest of dialogue lines (resumable)"),
     "preview": ("server.preview.cli", "render an animation to a preview video"),
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, CheckpointError) as exc:
         print(f"emoface {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into a command that stopped reading (e.g. `| head`)
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"emoface {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -92,6 +92,11 @@ class Pipeline:
         with self._lock:
             return self.engine.infer(audio, weights, intensity)
 
+    def forward_locked(self, audio: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
+        """One network pass on a window (no windowing), serialised with other calls."""
+        with self._lock:
+            return self.engine.forward(audio, weights, intensity)
+
     def animate(self, audio: np.ndarray, emotion: EmotionTrack, options: RequestOptions = RequestOptions()
                 ) -> Animation:
         """Animate a whole clip of 16 kHz mono float32 audio."""
@@ -108,7 +113,7 @@ class Pipeline:
         """Open a streaming session (see :mod:`server.streaming`)."""
         from server.streaming import StreamSession
 
-        return StreamSession(self, emotion, options.resolved(), lookahead_s)
+        return StreamSession(self, emotion, options, lookahead_s)
 
 
 def _check_audio(audio: np.ndarray) -> np.ndarray:

@@ -1,0 +1,132 @@
+"""Streaming animation: audio arrives in chunks, frames leave once and are never revised.
+
+A frame is final when the audio up to its time plus the lookahead has arrived. The
+lookahead budget (default 0.1 s) is split between the network (right context it sees)
+and the smoother (its off-centre Savitzky-Golay window). Each model step runs the network
+on a window reaching ``left_context_s`` back, aligned to 0.1 s like the offline windows;
+blinks and gaze come from the same seeded generators as a whole-clip call.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from model.constants import FPS, frame_count
+from model.emotion import EmotionKey, EmotionTrack
+from model.errors import InputError
+from model.inference import ALIGN_FRAMES, frame_to_sample
+from model.rig import rig
+from postfx.chain import PostFxChain
+from server.options import RequestOptions
+
+if TYPE_CHECKING:
+    from server.pipeline import Pipeline
+
+
+@dataclass(frozen=True)
+class StreamConfig:
+    """Streaming trade-offs.
+
+    left_context_s: audio before the first new frame that each model step sees.
+    min_step_s: run the network only once this much new audio can be finalised (CPU vs latency).
+    smoothing_share: fraction of the lookahead frames given to the smoother (rest: the network).
+    """
+
+    left_context_s: float = 3.0
+    min_step_s: float = 0.05
+    smoothing_share: float = 0.5
+
+
+class StreamSession:
+    """One stream: ``push`` chunks of 16 kHz mono float32, then ``finish``."""
+
+    def __init__(self, pipeline: Pipeline, emotion: EmotionTrack, options: RequestOptions, lookahead_s: float = 0.1,
+                 config: StreamConfig = StreamConfig()):
+        if not 0.0 <= lookahead_s <= 2.0:
+            raise InputError(f"lookahead must be in [0, 2] s, got {lookahead_s}")
+        self.pipeline, self.track, self.options, self.config = pipeline, emotion, options.resolved(), config
+        lookahead = int(round(lookahead_s * FPS))
+        smooth_la = int(lookahead * config.smoothing_share) if self.options.postfx.smoothing.enabled else 0
+        self.model_lookahead_frames = lookahead - smooth_la
+        self.chain = PostFxChain(self.options.postfx, self.options.seed, FPS, lookahead_frames=smooth_la)
+        self.columns = rig().select(self.options.controls) if self.options.controls else np.arange(len(rig()))
+        self.controls: tuple[str, ...] = tuple(rig().names[i] for i in self.columns)
+        self._audio = np.zeros(0, np.float32)  # samples from self._audio_offset on
+        self._audio_offset = 0  # absolute index of self._audio[0] (always a multiple of 0.1 s)
+        self._total_samples = 0
+        self._raw_done = 0  # raw (network) frames produced so far
+        self.frames_emitted = 0
+        self.finished = False
+
+    @property
+    def lookahead_frames(self) -> int:
+        return self.model_lookahead_frames + self.chain.smoother.delay_frames
+
+    def add_emotion_keys(self, keys: Sequence[EmotionKey]) -> None:
+        """Merge time-coded keys (absolute seconds); frames already computed are not revised."""
+        if keys:
+            self.track = self.track.with_keys(tuple(keys))
+
+    def push(self, chunk: np.ndarray, emotion_keys: Sequence[EmotionKey] = ()) -> tuple[int, np.ndarray]:
+        """Add audio; return ``(index of the first returned frame, frames (n, C))`` now final."""
+        if self.finished:
+            raise InputError("stream already finished")
+        chunk = np.asarray(chunk, dtype=np.float32).reshape(-1)
+        if not np.all(np.isfinite(chunk)):
+            raise InputError("audio chunk contains NaN or infinite samples")
+        self.add_emotion_keys(emotion_keys)
+        self._audio = np.concatenate([self._audio, chunk])
+        self._total_samples += len(chunk)
+        ready = frame_count(self._total_samples) - self.model_lookahead_frames
+        min_step = max(1, int(round(self.config.min_step_s * FPS)))
+        raw = self._run_model(ready) if ready - self._raw_done >= min_step else None
+        return self._emit(self.chain.push(raw) if raw is not None else None)
+
+    def finish(self) -> tuple[int, np.ndarray]:
+        """End of audio: return every remaining frame."""
+        if self.finished:
+            raise InputError("stream already finished")
+        self.finished = True
+        total = frame_count(self._total_samples)
+        parts = []
+        if total > self._raw_done:
+            parts.append(self.chain.push(self._run_model(total)))
+        parts.append(self.chain.finish())
+        return self._emit(np.concatenate([p.reshape(-1, len(rig())) for p in parts]))
+
+    def _emit(self, frames: np.ndarray | None) -> tuple[int, np.ndarray]:
+        start = self.frames_emitted
+        if frames is None or len(frames) == 0:
+            return start, np.zeros((0, len(self.columns)), np.float32)
+        self.frames_emitted += len(frames)
+        return start, frames[:, self.columns]
+
+    def _run_model(self, until_frame: int) -> np.ndarray:
+        """Raw frames ``self._raw_done .. until_frame - 1`` from windows with left context."""
+        engine = self.pipeline.engine
+        max_new = engine.window_frames - self._context_frames()
+        outs = []
+        while self._raw_done < until_frame:
+            end = min(until_frame, self._raw_done + max_new)
+            ctx_start = max(0, self._raw_done - self._context_frames()) // ALIGN_FRAMES * ALIGN_FRAMES
+            seg_end = min(self._total_samples, frame_to_sample(ctx_start + engine.window_frames))
+            seg = self._audio[frame_to_sample(ctx_start) - self._audio_offset : seg_end - self._audio_offset]
+            n = frame_count(len(seg))
+            weights, intensity = self.track.at_frames(n, FPS, start_frame=ctx_start)
+            out = self.pipeline.forward_locked(seg, weights, intensity)  # (n, 174), frame ctx_start + i
+            outs.append(out[self._raw_done - ctx_start : end - ctx_start])
+            self._raw_done = end
+        self._trim_audio()
+        return np.concatenate(outs) if outs else np.zeros((0, len(rig())), np.float32)
+
+    def _context_frames(self) -> int:
+        return int(round(self.config.left_context_s * FPS)) // ALIGN_FRAMES * ALIGN_FRAMES
+
+    def _trim_audio(self) -> None:
+        keep_from = max(0, self._raw_done - self._context_frames() - ALIGN_FRAMES) // ALIGN_FRAMES * ALIGN_FRAMES
+        cut = frame_to_sample(keep_from) - self._audio_offset
+        if cut > 0:
+            self._audio = self._audio[cut:]
+            self._audio_offset += cut
