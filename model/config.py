@@ -46,7 +46,7 @@ class EmoFaceConfig:
     freeze_feature_extractor: bool = True
     freeze_audio_encoder: bool = True
     d_model: int = 256
-    num_layers: int = 3
+    num_layers: int = 2
     num_heads: int = 4
     ffn_dim: int = 1024
     dropout: float = 0.1

@@ -8,6 +8,7 @@ over the overlaps, so no seam appears; there is no length limit besides memory.
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import torch
@@ -50,13 +51,24 @@ def blend_weights(length: int, ramp_in: int, ramp_out: int) -> np.ndarray:
     return w
 
 
+def quantize_int8(model: EmoFace) -> EmoFace:
+    """int8 dynamic quantisation of the speech encoder's Linear layers (weights int8,
+    activations quantised per call). The Audio2Rig transformer stays float: PyTorch's fused
+    fast path of ``nn.TransformerEncoderLayer`` is faster there than quantised layers."""
+    with warnings.catch_warnings():  # PyTorch announces a future move of these kernels; they work in 2.13
+        warnings.simplefilter("ignore", UserWarning)
+        model.audio_encoder = torch.ao.quantization.quantize_dynamic(model.audio_encoder, {nn.Linear},
+                                                                     dtype=torch.qint8)
+    return model
+
+
 class InferenceEngine:
     """Runs an :class:`EmoFace` model on NumPy audio, in inference mode."""
 
     def __init__(self, model: EmoFace, quantize: bool = False):
         model.eval()
         if quantize:
-            model = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+            model = quantize_int8(model)
         self.model = model
         cfg = model.config
         self.window_frames = int(round(cfg.window_s * FPS)) // ALIGN_FRAMES * ALIGN_FRAMES
