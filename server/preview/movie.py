@@ -1,0 +1,134 @@
+"""Animations (+ audio) -> a preview MP4: one face, or labelled faces side by side.
+
+:func:`write_preview` is the one entry point the CLI and other code use; it resamples every
+animation to the output rate, renders each frame with :class:`FaceRenderer` and streams the
+frames into :class:`VideoWriter`.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from model.constants import EMOTIONS, SAMPLE_RATE_HZ
+from model.emotion import EmotionTrack
+from model.errors import InputError
+from server.animation import Animation
+from server.preview.face_params import FaceParams
+from server.preview.render import FaceRenderer, RenderOptions, label_strip, side_by_side
+from server.preview.video import VideoOptions, VideoWriter
+
+log = logging.getLogger(__name__)
+
+MAX_PANELS = 4
+
+
+@dataclass(frozen=True)
+class PreviewOptions:
+    """fps: output frame rate (None = the first animation's rate).
+    render: face panel size, anti-aliasing and caption (see :class:`RenderOptions`).
+    video: encoder settings (see :class:`VideoOptions`)."""
+
+    fps: float | None = None
+    render: RenderOptions = field(default_factory=RenderOptions)
+    video: VideoOptions = field(default_factory=VideoOptions)
+
+
+@dataclass(frozen=True)
+class PreviewStats:
+    """What was written: frame count, rate, duration, pixel size, wall time and the real-time factor
+    (video duration / wall time; > 1 means faster than real time)."""
+
+    path: Path
+    num_frames: int
+    fps: float
+    duration_s: float
+    width_px: int
+    height_px: int
+    wall_s: float
+
+    @property
+    def render_fps(self) -> float:
+        return self.num_frames / self.wall_s if self.wall_s > 0 else float("inf")
+
+    @property
+    def realtime_factor(self) -> float:
+        return self.duration_s / self.wall_s if self.wall_s > 0 else float("inf")
+
+
+def resample_frames(frames: np.ndarray, from_fps: float, to_fps: float) -> np.ndarray:
+    """``(T, C)`` at ``from_fps`` -> ``(floor(T * to / from), C)`` at ``to_fps`` (linear in time)."""
+    frames = np.asarray(frames, dtype=np.float32)
+    if abs(from_fps - to_fps) < 1e-9 or len(frames) == 0:
+        return frames
+    n_out = int(np.floor(len(frames) * to_fps / from_fps + 1e-9))
+    src = np.arange(n_out) * (from_fps / to_fps)
+    i0 = np.clip(np.floor(src).astype(int), 0, len(frames) - 1)
+    i1 = np.clip(i0 + 1, 0, len(frames) - 1)
+    w = (src - i0)[:, None].astype(np.float32)
+    return frames[i0] * (1 - w) + frames[i1] * w
+
+
+def emotion_captions(anim: Animation, num_frames: int, fps: float) -> list[str]:
+    """Per-frame caption: time and the dominant emotion with its intensity (when the track is known)."""
+    times = [f"{i / fps:6.2f} s" for i in range(num_frames)]
+    if not anim.emotion:
+        return times
+    try:
+        weights, intensity = EmotionTrack.from_obj(anim.emotion).at_frames(num_frames, fps)
+    except InputError as exc:
+        log.warning("ignoring the animation's emotion track: %s", exc)
+        return times
+    labels = [f"{EMOTIONS[int(k)]} {float(a):.2f}" for k, a in zip(np.argmax(weights, axis=1), intensity)]
+    return [f"{t}   {lab}" for t, lab in zip(times, labels)]
+
+
+def _fit_length(frames: np.ndarray, n: int) -> np.ndarray:
+    """Cut or hold the last frame so that there are exactly ``n`` frames."""
+    if len(frames) >= n:
+        return frames[:n]
+    pad = frames[-1:] if len(frames) else np.zeros((1, frames.shape[1]), np.float32)
+    return np.concatenate([frames, np.repeat(pad, n - len(frames), axis=0)])
+
+
+def write_preview(path: str | Path, animations: list[Animation], audio: np.ndarray | None = None,
+                  labels: list[str] | None = None, options: PreviewOptions = PreviewOptions()) -> PreviewStats:
+    """Render ``animations`` (1..4, side by side) to an MP4 at ``path``.
+
+    audio: 16 kHz mono float32 ``(n,)`` to mux in (cut or padded to the video length), or None.
+    labels: one label per animation, drawn above the panels (required when comparing).
+    The video has as many frames as the first animation at the output rate.
+    """
+    if not 1 <= len(animations) <= MAX_PANELS:
+        raise InputError(f"preview takes 1 to {MAX_PANELS} animations, got {len(animations)}")
+    if labels is not None and len(labels) != len(animations):
+        raise InputError(f"got {len(labels)} labels for {len(animations)} animations; give one label each")
+    fps = float(options.fps or animations[0].fps)
+    if not 1 <= fps <= 240:
+        raise InputError(f"frame rate must be 1..240 fps, got {fps:g}")
+    tracks = [resample_frames(a.full(), a.fps, fps) for a in animations]
+    n = len(tracks[0])
+    if n == 0:
+        raise InputError("the animation has no frames; nothing to preview")
+    for i, tr in enumerate(tracks[1:], start=1):
+        if abs(len(tr) - n) > max(2, 0.05 * n):
+            log.warning("animation %d has %d frames, the first has %d; holding/cutting to %d", i + 1, len(tr), n, n)
+    params = [FaceParams.from_frames(_fit_length(tr, n)) for tr in tracks]
+    captions = [emotion_captions(a, n, fps) for a in animations]
+    renderer = FaceRenderer(options.render)
+    px = options.render.size_px
+    header = label_strip(labels, px) if labels else None
+    height = px + (0 if header is None else header.shape[0])
+    width = px * len(animations)
+    start = time.perf_counter()
+    with VideoWriter(path, width, height, fps, n, audio, SAMPLE_RATE_HZ, options.video) as video:
+        for t in range(n):
+            panels = [renderer.render_frame(p, t, cap[t]) for p, cap in zip(params, captions)]
+            video.write(side_by_side(panels, header))
+    stats = PreviewStats(Path(path), n, fps, n / fps, width, height, time.perf_counter() - start)
+    log.info("wrote %s: %d frames at %g fps in %.2f s (%.1f fps, %.2fx real time)", path, n, fps, stats.wall_s,
+             stats.render_fps, stats.realtime_factor)
+    return stats
