@@ -289,7 +289,7 @@ def info_to_pb(info: dict[str, Any], limits: pb.AudioLimits, groups: tuple[str, 
 
 def info_from_pb(msg: pb.GetInfoResponse) -> dict[str, Any]:
     """GetInfoResponse -> the same keys as ``Pipeline.info()`` plus ``limits`` and ``control_groups``."""
-    limits = {f.name: (list(v) if f.label == f.LABEL_REPEATED else v)
+    limits = {f.name: (v if isinstance(v, (int, float, str)) else list(v))
               for f in msg.limits.DESCRIPTOR.fields for v in [getattr(msg.limits, f.name)]}
     return {
         "model_id": msg.model_id, "trained": msg.trained, "config": json.loads(msg.config_json or "{}"),

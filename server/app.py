@@ -1,0 +1,115 @@
+"""Builds the gRPC server: FaceAnimation + health + reflection, auth, TLS, limits.
+
+``create_server(config, pipeline) -> (server, port)`` binds (port 0 = any free port) but
+does not start; call ``server.start()``. ``server.stop(grace_s)`` marks health
+NOT_SERVING, refuses new calls, lets in-flight calls finish within the grace period and
+then releases the inference workers and the metrics endpoint.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from model.errors import InputError
+from server.api import face_animation_pb2 as pb
+from server.api import face_animation_pb2_grpc as pb_grpc
+from server.auth import AuthInterceptor, TokenStore
+from server.metrics import ServiceMetrics
+from server.service_config import ServiceConfig
+from server.servicer import FaceAnimationServicer
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["FaceAnimation"].full_name  # "emoface.v1.FaceAnimation"
+_SPARE_RPC_THREADS = 8  # beyond max_concurrent_requests: health, GetInfo, rejections
+
+
+class EmoFaceServer:
+    """A bound gRPC server with its servicer, health service and metrics."""
+
+    def __init__(self, grpc_server: grpc.Server, servicer: FaceAnimationServicer, health_servicer: health.HealthServicer,
+                 metrics: ServiceMetrics, config: ServiceConfig):
+        self.grpc_server, self.servicer, self.health = grpc_server, servicer, health_servicer
+        self.metrics, self.config = metrics, config
+        self.metrics_port: int | None = None
+        self._stopped = threading.Event()
+
+    def start(self) -> None:
+        self.grpc_server.start()
+        if self.config.metrics_port is not None:
+            self.metrics_port = self.metrics.serve_http(self.config.metrics_port, self.config.metrics_host)
+        for name in ("", SERVICE_NAME):
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    def stop(self, grace_s: float | None = None) -> threading.Event:
+        """Graceful stop (``grace_s`` None = the configured grace); returns an event set when done."""
+        grace_s = self.config.grace_s if grace_s is None else grace_s
+        self.health.enter_graceful_shutdown()
+        done = self.grpc_server.stop(grace_s)
+
+        def cleanup():
+            done.wait()
+            self.servicer.pool.shutdown()
+            self.metrics.close()
+            self._stopped.set()
+
+        threading.Thread(target=cleanup, name="emoface-shutdown", daemon=True).start()
+        return self._stopped
+
+    def wait_for_termination(self, timeout_s: float | None = None) -> bool:
+        return self.grpc_server.wait_for_termination(timeout_s)
+
+
+def create_server(config: ServiceConfig, pipeline) -> tuple[EmoFaceServer, int]:
+    """Bind a server for ``pipeline`` per ``config``; returns ``(server, bound port)`` (not started)."""
+    metrics = ServiceMetrics()
+    tokens = TokenStore.load(config.token_file, config.token_env)
+    interceptors = [AuthInterceptor(tokens, lambda m, code: metrics.responses.labels(m.rsplit("/", 1)[-1],
+                                                                                    code.name).inc())]
+    message_options = [("grpc.max_receive_message_length", config.max_message_bytes),
+                       ("grpc.max_send_message_length", config.max_message_bytes),
+                       ("grpc.so_reuseport", 0)]
+    executor = ThreadPoolExecutor(config.max_concurrent_requests + _SPARE_RPC_THREADS, thread_name_prefix="emoface-rpc")
+    server = grpc.server(executor, interceptors=interceptors, options=message_options)
+    servicer = FaceAnimationServicer(pipeline, config, metrics)
+    pb_grpc.add_FaceAnimationServicer_to_server(servicer, server)
+    health_servicer = health.HealthServicer(experimental_non_blocking=True)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server)
+    port = _bind(server, config)
+    log.info("emoface.v1 service bound on %s:%d (%s, auth %s)", config.host, port,
+             "TLS" if config.tls else "plaintext", "on" if tokens.enabled else "off")
+    return EmoFaceServer(server, servicer, health_servicer, metrics, config), port
+
+
+def _bind(server: grpc.Server, config: ServiceConfig) -> int:
+    try:
+        port = _add_port(server, config)
+    except RuntimeError as exc:
+        raise InputError(f"cannot bind {config.address}: {exc}") from None
+    if port == 0:
+        raise InputError(f"cannot bind {config.address} (address in use or not available)")
+    return port
+
+
+def _add_port(server: grpc.Server, config: ServiceConfig) -> int:
+    if config.tls:
+        credentials = grpc.ssl_server_credentials(
+            [(_read(config.tls_key), _read(config.tls_cert))],
+            root_certificates=_read(config.tls_client_ca) if config.tls_client_ca else None,
+            require_client_auth=config.tls_client_ca is not None)
+        return server.add_secure_port(config.address, credentials)
+    return server.add_insecure_port(config.address)
+
+
+def _read(path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"TLS file not found: {path}") from None

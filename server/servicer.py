@@ -1,0 +1,324 @@
+"""The ``emoface.v1.FaceAnimation`` servicer: decode -> pipeline -> encode.
+
+RPC threads only parse, wait and send: every model call (decoding, network, post-
+processing) runs on the :class:`WorkPool`'s inference workers, so health checks and
+GetInfo answer while the model is busy. Admission is bounded: beyond
+``max_concurrent_requests`` Animate calls plus open streams a call is RESOURCE_EXHAUSTED.
+A cancelled or timed-out call stops its work: a queued job is dropped, a stream stops
+at its next step (a model step already running completes and is discarded).
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from typing import Any, Callable, Iterator
+
+import grpc
+import numpy as np
+
+from model.constants import FPS, SAMPLE_RATE_HZ
+from model.errors import InputError
+from model.rig import GROUPS
+from server import convert
+from server.api import face_animation_pb2 as pb
+from server.api import face_animation_pb2_grpc as pb_grpc
+from server.audio_io import ENCODED_FORMATS, MAX_CHANNELS, MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ, PCM_ENCODINGS
+from server.audio_io import AudioLimits
+from server.metrics import ServiceMetrics
+from server.service_config import ServiceConfig
+
+log = logging.getLogger(__name__)
+_POLL_S = 0.05  # how often a waiting RPC thread checks for cancellation
+
+
+class RpcError(Exception):
+    """Ends the current RPC with a status code (raised inside the servicer, mapped at the edge)."""
+
+    def __init__(self, code: grpc.StatusCode, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class WorkPool:
+    """Inference workers plus admission control (at most ``max_requests`` calls at once)."""
+
+    def __init__(self, workers: int, max_requests: int, metrics: ServiceMetrics):
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="emoface-infer")
+        self._slots = threading.BoundedSemaphore(max_requests)
+        self.max_requests = max_requests
+        self.metrics = metrics
+        self._queued = 0
+        self._lock = threading.Lock()
+
+    def admit(self) -> None:
+        if not self._slots.acquire(blocking=False):
+            raise RpcError(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                           f"server busy: {self.max_requests} requests in progress (max_concurrent_requests); "
+                           "retry with back-off")
+        self.metrics.in_flight.inc()
+
+    def release(self) -> None:
+        self.metrics.in_flight.dec()
+        self._slots.release()
+
+    def run(self, context: grpc.ServicerContext, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(*args)`` on a worker; wait, but give up when the call is cancelled or expires."""
+        future = self._submit(fn, *args)
+        while True:
+            try:
+                return future.result(timeout=_POLL_S)
+            except TimeoutError:
+                if not context.is_active():
+                    future.cancel()
+                    raise RpcError(grpc.StatusCode.CANCELLED, "call cancelled or deadline exceeded") from None
+            except CancelledError:
+                raise RpcError(grpc.StatusCode.CANCELLED, "work cancelled") from None
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        with self._lock:
+            self._queued += 1
+            self.metrics.queue_depth.set(self._queued)
+
+        def job():
+            with self._lock:
+                self._queued -= 1
+                self.metrics.queue_depth.set(self._queued)
+            return fn(*args)
+
+        future = self._executor.submit(job)
+        future.add_done_callback(lambda f: f.cancelled() and self._dequeue_cancelled())
+        return future
+
+    def _dequeue_cancelled(self) -> None:
+        with self._lock:
+            self._queued -= 1
+            self.metrics.queue_depth.set(self._queued)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+class _Call:
+    """One RPC's bookkeeping: admission, status mapping, metrics and a structured log line."""
+
+    def __init__(self, servicer: FaceAnimationServicer, method: str, context: grpc.ServicerContext, admit: bool):
+        self.servicer, self.method, self.context, self.admit = servicer, method, context, admit
+        self.audio_s = 0.0
+        self.admitted = False
+
+    def __enter__(self) -> _Call:
+        self.start = time.monotonic()
+        self.servicer.metrics.requests.labels(self.method).inc()
+        try:
+            if self.admit:
+                self.servicer.pool.admit()
+                self.admitted = True
+        except RpcError as exc:
+            self._end(exc.code, str(exc))
+            self.context.abort(exc.code, str(exc))
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if self.admitted:
+            self.servicer.pool.release()
+        if exc is None:
+            self._end(grpc.StatusCode.OK, "")
+            return False
+        if isinstance(exc, GeneratorExit):
+            self._end(grpc.StatusCode.CANCELLED, "client went away")
+            return False
+        if isinstance(exc, RpcError):
+            code, message = exc.code, str(exc)
+        elif isinstance(exc, InputError):
+            code, message = grpc.StatusCode.INVALID_ARGUMENT, str(exc)
+        elif not self.context.is_active():
+            code, message = grpc.StatusCode.CANCELLED, "call ended by the client"
+        else:
+            log.exception("%s failed", self.method)
+            code, message = grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}"
+        if code == grpc.StatusCode.CANCELLED and self.context.time_remaining() is not None \
+                and self.context.time_remaining() <= 0:
+            code = grpc.StatusCode.DEADLINE_EXCEEDED
+        self._end(code, message)
+        self.context.abort(code, message)
+        return False
+
+    def _end(self, code: grpc.StatusCode, message: str) -> None:
+        duration_s = time.monotonic() - self.start
+        self.servicer.metrics.finished(self.method, code, duration_s, self.audio_s)
+        log.info("rpc %s %s %.3fs audio=%.2fs", self.method, code.name, duration_s, self.audio_s,
+                 extra={"rpc": {"method": self.method, "code": code.name, "duration_s": round(duration_s, 4),
+                                "audio_s": round(self.audio_s, 3), "peer": self.context.peer(),
+                                "message": message}})
+
+
+class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
+    """Implements GetInfo, Animate and StreamAnimate on one shared :class:`Pipeline`."""
+
+    def __init__(self, pipeline, config: ServiceConfig, metrics: ServiceMetrics):
+        self.pipeline, self.config, self.metrics = pipeline, config, metrics
+        self.pool = WorkPool(config.inference_workers, config.max_concurrent_requests, metrics)
+        self._info = convert.info_to_pb(pipeline.info(), self.limits(), GROUPS)
+
+    def limits(self) -> pb.AudioLimits:
+        c = self.config
+        return pb.AudioLimits(
+            encoded_formats=list(ENCODED_FORMATS), pcm_encodings=list(PCM_ENCODINGS),
+            min_sample_rate_hz=MIN_SAMPLE_RATE_HZ, max_sample_rate_hz=MAX_SAMPLE_RATE_HZ, max_channels=MAX_CHANNELS,
+            max_clip_s=c.max_clip_s, max_chunk_s=c.max_chunk_s, max_message_bytes=c.max_message_bytes,
+            stream_idle_timeout_s=c.stream_idle_timeout_s, default_lookahead_s=c.default_lookahead_s)
+
+    # ------------------------------------------------------------ unary
+    def GetInfo(self, request: pb.GetInfoRequest, context: grpc.ServicerContext) -> pb.GetInfoResponse:
+        with _Call(self, "GetInfo", context, admit=False):
+            return self._info
+
+    def Animate(self, request: pb.AnimateRequest, context: grpc.ServicerContext) -> pb.AnimateResponse:
+        with _Call(self, "Animate", context, admit=True) as call:
+            anim = self.pool.run(context, self._animate, request)
+            call.audio_s = anim.duration_s
+            return convert.animation_to_pb(anim, self.pipeline.model_id)
+
+    def _animate(self, request: pb.AnimateRequest):
+        audio = convert.audio_from_request(request.audio, request.pcm if request.HasField("pcm") else None,
+                                           AudioLimits(self.config.max_clip_s))
+        track = convert.emotion_from_pb(request.emotion, request.HasField("emotion"))
+        options = convert.options_from_pb(request.options)
+        return self.pipeline.animate(audio, track, options)
+
+    # ------------------------------------------------------------ streaming
+    def StreamAnimate(self, request_iterator: Iterator[pb.StreamAnimateRequest],
+                      context: grpc.ServicerContext) -> Iterator[pb.StreamAnimateResponse]:
+        with _Call(self, "StreamAnimate", context, admit=True) as call:
+            requests = _RequestReader(request_iterator, self.config.stream_idle_timeout_s, context)
+            try:
+                yield from self._stream(requests, _Stream(self, context, call))
+            finally:
+                requests.close()
+
+    @staticmethod
+    def _stream(requests: _RequestReader, stream: _Stream) -> Iterator[pb.StreamAnimateResponse]:
+        yield stream.open(requests.next())
+        while True:
+            req = requests.next()
+            kind = req.WhichOneof("part") if req is not None else "end_of_audio"  # half-close = end of audio
+            if kind == "chunk":
+                yield from stream.chunk(req.chunk)
+            elif kind == "end_of_audio":
+                yield from stream.end()
+                return
+            else:
+                raise InputError(f"unexpected {kind or 'empty message'} after the stream header; "
+                                 "send chunk messages, then end_of_audio")
+
+
+class _Stream:
+    """State of one StreamAnimate call: decoder, streaming session, frame bookkeeping."""
+
+    def __init__(self, servicer: FaceAnimationServicer, context: grpc.ServicerContext, call: _Call):
+        self.servicer, self.context, self.call = servicer, context, call
+        self.samples_16k = 0
+
+    def open(self, req: pb.StreamAnimateRequest | None) -> pb.StreamAnimateResponse:
+        if req is None or req.WhichOneof("part") != "header":
+            raise InputError("the first message of a stream must be its header")
+        h = req.header
+        cfg = self.servicer.config
+        self.decoder = convert.StreamAudioDecoder(h.pcm if h.HasField("pcm") else None, cfg.max_clip_s, cfg.max_chunk_s)
+        track = convert.emotion_from_pb(h.emotion, h.HasField("emotion"))
+        options = convert.options_from_pb(h.options)
+        lookahead_s = h.lookahead_s if h.HasField("lookahead_s") else cfg.default_lookahead_s
+        self.session = self.servicer.pipeline.stream(track, options, lookahead_s=lookahead_s)
+        return pb.StreamAnimateResponse(header=pb.StreamResponseHeader(
+            fps=FPS, controls=list(self.session.controls), options_used=convert.options_to_pb(self.session.options),
+            model_id=self.servicer.pipeline.model_id, lookahead_s=lookahead_s))
+
+    def chunk(self, chunk: pb.AudioChunk) -> Iterator[pb.StreamAnimateResponse]:
+        arrived = time.monotonic()
+        keys = [convert.key_from_pb(k) for k in chunk.emotion_keys]
+        first, frames = self.servicer.pool.run(self.context, self._push, chunk.data, keys)
+        if len(frames):
+            self.servicer.metrics.chunk_latency_s.observe(time.monotonic() - arrived)
+            yield self._batch(first, frames)
+
+    def _push(self, data: bytes, keys) -> tuple[int, np.ndarray]:
+        audio = self.decoder.push(data)
+        self.samples_16k += len(audio)
+        return self.session.push(audio, emotion_keys=keys)
+
+    def end(self) -> Iterator[pb.StreamAnimateResponse]:
+        for first, frames in self.servicer.pool.run(self.context, self._finish):
+            if len(frames):
+                yield self._batch(first, frames)
+        self.call.audio_s = self.samples_16k / SAMPLE_RATE_HZ
+        yield pb.StreamAnimateResponse(summary=pb.StreamSummary(
+            num_frames=self.session.frames_emitted, audio_duration_s=self.call.audio_s,
+            emotion_used=convert.track_to_pb(self.session.track)))
+
+    def _finish(self) -> list[tuple[int, np.ndarray]]:
+        tail = self.decoder.finish()
+        if self.samples_16k + len(tail) == 0:
+            raise InputError("the stream contained no audio")
+        self.samples_16k += len(tail)
+        return [self.session.push(tail), self.session.finish()]
+
+    @staticmethod
+    def _batch(first: int, frames: np.ndarray) -> pb.StreamAnimateResponse:
+        return pb.StreamAnimateResponse(frames=pb.FrameBatch(
+            first_frame_index=first, first_time_s=first / FPS, num_frames=len(frames),
+            frames_f32le=convert.frames_to_bytes(frames)))
+
+
+class _RequestReader:
+    """Reads a request stream on its own thread so waiting for a message can time out."""
+
+    _END = object()
+
+    def __init__(self, iterator: Iterator, idle_timeout_s: float, context: grpc.ServicerContext):
+        self.idle_timeout_s, self.context = idle_timeout_s, context
+        self._queue: queue.Queue = queue.Queue(maxsize=8)  # bounded: gRPC flow control reaches the client
+        self._closed = threading.Event()
+        threading.Thread(target=self._read, args=(iterator,), name="emoface-stream-reader", daemon=True).start()
+
+    def _read(self, iterator: Iterator) -> None:
+        try:
+            for item in iterator:
+                if not self._put(item):
+                    return
+        except Exception as exc:  # the call was cancelled or failed on the wire
+            log.debug("request stream ended: %s", exc)
+        self._put(self._END)
+
+    def _put(self, item: Any) -> bool:
+        while not self._closed.is_set():
+            try:
+                self._queue.put(item, timeout=_POLL_S)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def close(self) -> None:
+        """Stop the reader thread (the stream handler is done)."""
+        self._closed.set()
+
+    def next(self) -> pb.StreamAnimateRequest | None:
+        """The next request; None when the client closed its side."""
+        waited_s = 0.0
+        while True:
+            try:
+                item = self._queue.get(timeout=_POLL_S)
+                if item is self._END and not self.context.is_active():
+                    raise RpcError(grpc.StatusCode.CANCELLED, "call cancelled")
+                return None if item is self._END else item
+            except queue.Empty:
+                waited_s += _POLL_S
+                if not self.context.is_active():
+                    raise RpcError(grpc.StatusCode.CANCELLED, "call cancelled") from None
+                if waited_s >= self.idle_timeout_s:
+                    raise RpcError(grpc.StatusCode.DEADLINE_EXCEEDED,
+                                   f"no message for {self.idle_timeout_s:g} s (stream idle time-out); "
+                                   "send audio chunks or end_of_audio") from None
