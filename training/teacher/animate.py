@@ -81,10 +81,14 @@ class Teacher:
         target = weights.astype(np.float64) * intensity[:, None].astype(np.float64)  # (T, 7)
         activation = expr.smooth_activation(target, fps, self.options.onsets)  # (T, 7)
 
-        features, contacts = self._speech_features(phones, times_s, fps, style * expr.articulation_gain(activation))
+        face = expr.expression(activation, variation.au_gain, variation.side_gain)  # (T, 174)
+        jaw = schema.index("CTRL_C_jaw.ty")
+        emotion_jaw = face[:, jaw].copy()  # the jaw drop of an emotion joins the speech jaw (before contacts)
+        face[:, jaw] = 0.0
+        gain = style * expr.articulation_gain(activation)  # (T,)
+        features, contacts = self._speech_features(phones, times_s, fps, gain, emotion_jaw)
         speech = features @ feature_matrix()  # (T, 174)
 
-        face = expr.expression(activation, variation.au_gain, variation.side_gain)  # (T, 174)
         parting = expr.control_mask(expr.LIP_OPENING_CONTROLS)
         seal = np.maximum(contacts.bilabial, contacts.labiodental)  # (T,)
         face[:, parting] *= (1.0 - seal)[:, None]
@@ -97,14 +101,20 @@ class Teacher:
 
     @staticmethod
     def _speech_features(
-        phones: Sequence[PhoneSpan], times_s: np.ndarray, fps: float, gain: np.ndarray,
+        phones: Sequence[PhoneSpan], times_s: np.ndarray, fps: float, gain: np.ndarray, emotion_jaw: np.ndarray,
     ) -> tuple[np.ndarray, coart.Contacts]:
-        """Speech features (T, F) with contacts enforced, and the contact envelopes."""
+        """Speech features (T, F) with contacts enforced, and the contact envelopes (T,).
+
+        ``gain`` (T,) scales the shaped features; ``emotion_jaw`` (T,) is added to the jaw,
+        mostly where speech keeps it nearly closed (a surprised mouth hangs open in pauses).
+        """
         duration_s = times_s[-1] + 1.0 / fps if times_s.size else 0.0
         spans = coart.pad_with_silence(phones, duration_s)
-        features = coart.blend(coart.segments(spans), times_s)  # (T, F)
+        features = coart.smooth(coart.blend(coart.segments(spans), times_s), fps)  # (T, F)
         shaped = [F[name] for name in SHAPED_FEATURES]
         features[:, shaped] *= gain[:, None]
+        jaw = features[:, F["jaw_open"]]
+        features[:, F["jaw_open"]] = jaw + emotion_jaw * (1.0 - 0.8 * np.clip(jaw / 0.45, 0.0, 1.0))
         contacts = coart.contacts(spans, times_s, fps)
         return coart.apply_contacts(features, contacts), contacts
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
 from training.phones import SILENCE, PhoneSpan
 from training.teacher.visemes import (
@@ -93,6 +94,13 @@ def blend(segs: Segments, times_s: np.ndarray) -> np.ndarray:
     return out
 
 
+def smooth(features: np.ndarray, fps: float, sigma_s: float = 0.018) -> np.ndarray:
+    """Light Gaussian smoothing over time of (T, F) features (tissue inertia)."""
+    if features.shape[0] < 2 or sigma_s <= 0:
+        return features
+    return gaussian_filter1d(features, sigma=sigma_s * fps, axis=0, mode="nearest")
+
+
 def min_jerk(u: np.ndarray) -> np.ndarray:
     """Minimum-jerk profile 10u^3 - 15u^4 + 6u^5 on u clipped to [0, 1]."""
     u = np.clip(u, 0.0, 1.0)
@@ -120,20 +128,29 @@ def contact_envelope(
 
 @dataclass(frozen=True)
 class Contacts:
-    """Envelopes (T,) of the contact gestures, each in [0, 1]."""
+    """Envelopes (T,) of the contact gestures, each in [0, 1]. The ``*_jaw`` envelopes have
+    the same core but slower ramps: the jaw is heavier than the lips."""
 
     bilabial: np.ndarray
     labiodental: np.ndarray
     dental: np.ndarray
     alveolar: np.ndarray
+    bilabial_jaw: np.ndarray
+    labiodental_jaw: np.ndarray
+
+
+LIP_RAMP_S = 0.06
+JAW_RAMP_S = 0.07
 
 
 def contacts(phones: Sequence[PhoneSpan], times_s: np.ndarray, fps: float) -> Contacts:
     return Contacts(
-        bilabial=contact_envelope(phones, BILABIALS, times_s, fps, ramp_s=0.05),
-        labiodental=contact_envelope(phones, LABIODENTALS, times_s, fps, ramp_s=0.05),
-        dental=contact_envelope(phones, DENTALS, times_s, fps, ramp_s=0.06),
-        alveolar=contact_envelope(phones, ALVEOLARS, times_s, fps, ramp_s=0.05),
+        bilabial=contact_envelope(phones, BILABIALS, times_s, fps, ramp_s=LIP_RAMP_S),
+        labiodental=contact_envelope(phones, LABIODENTALS, times_s, fps, ramp_s=LIP_RAMP_S),
+        bilabial_jaw=contact_envelope(phones, BILABIALS, times_s, fps, ramp_s=JAW_RAMP_S),
+        labiodental_jaw=contact_envelope(phones, LABIODENTALS, times_s, fps, ramp_s=JAW_RAMP_S),
+        dental=contact_envelope(phones, DENTALS, times_s, fps, ramp_s=0.07),
+        alveolar=contact_envelope(phones, ALVEOLARS, times_s, fps, ramp_s=0.06),
     )
 
 
@@ -149,13 +166,13 @@ def apply_contacts(features: np.ndarray, c: Contacts) -> np.ndarray:
     # lower lip to upper teeth on f/v: jaw nearly closed, lower lip up, not drawn down
     e = c.labiodental
     x[:, F["lip_teeth"]] = np.maximum(x[:, F["lip_teeth"]], 0.8 * e)
-    x[:, jaw] -= e * np.maximum(x[:, jaw] - LABIODENTAL_JAW, 0.0)
+    x[:, jaw] -= c.labiodental_jaw * np.maximum(x[:, jaw] - LABIODENTAL_JAW, 0.0)
     for name in ("lower_lip_down", "lip_close"):
         x[:, F[name]] *= 1.0 - e
     # lips meet on p/b/m: sealed, jaw nearly closed, nothing pulling the lips apart
     e = c.bilabial
     x[:, F["lip_close"]] = np.maximum(x[:, F["lip_close"]], e)
-    x[:, jaw] -= e * np.maximum(x[:, jaw] - CLOSED_JAW, 0.0)
+    x[:, jaw] -= c.bilabial_jaw * np.maximum(x[:, jaw] - CLOSED_JAW, 0.0)
     for name in ("lower_lip_down", "upper_lip_up", "lip_teeth", "tip_out"):
         x[:, F[name]] *= 1.0 - e
     # tongue: tip between the teeth on th/dh, tip up on t/d/n/l

@@ -42,14 +42,14 @@ AU_CONTROLS: dict[str, tuple[tuple[str, float], ...]] = {
 ACTION_UNITS: tuple[str, ...] = tuple(AU_CONTROLS)
 
 PROTOTYPES: dict[str, dict[str, float]] = {
-    "angry": {"AU4": 0.65, "AU5": 0.2, "AU7": 0.55, "AU9": 0.15, "AU17": 0.2, "AU23": 0.45, "AU24": 0.3},
+    "angry": {"AU4": 0.6, "AU5": 0.2, "AU7": 0.55, "AU9": 0.15, "AU17": 0.2, "AU23": 0.45, "AU24": 0.3},
     "disgust": {"AU4": 0.35, "AU6": 0.3, "AU7": 0.3, "AU9": 0.6, "AU10": 0.45, "AU15": 0.35, "AU16": 0.2,
                 "AU17": 0.25},
-    "fear": {"AU1": 0.6, "AU2": 0.4, "AU4": 0.45, "AU5": 0.55, "AU7": 0.15, "AU20": 0.5, "AU26": 0.12},
-    "happy": {"AU6": 0.6, "AU12": 0.65, "AU14": 0.15},
+    "fear": {"AU1": 0.55, "AU2": 0.4, "AU4": 0.45, "AU5": 0.55, "AU7": 0.15, "AU20": 0.5, "AU26": 0.12},
+    "happy": {"AU6": 0.55, "AU12": 0.65, "AU14": 0.15},
     "neutral": {},
-    "sad": {"AU1": 0.6, "AU4": 0.4, "AU15": 0.5, "AU17": 0.35, "AU43": 0.3},
-    "surprise": {"AU1": 0.6, "AU2": 0.65, "AU5": 0.55, "AU26": 0.18},
+    "sad": {"AU1": 0.55, "AU4": 0.4, "AU15": 0.5, "AU17": 0.35, "AU43": 0.3},
+    "surprise": {"AU1": 0.55, "AU2": 0.6, "AU5": 0.55, "AU26": 0.18},
 }
 """Action-unit strengths of each emotion at intensity 1 (EMFACS prototypes)."""
 
@@ -59,9 +59,10 @@ ARTICULATION_GAIN: dict[str, float] = {
 """Speech articulation scale at full intensity (sad speech is hypo-articulated, surprise hyper)."""
 
 LIP_OPENING_CONTROLS: tuple[str, ...] = (
-    "CTRL_*_mouth_upperLipRaise.ty", "CTRL_*_mouth_lowerLipDepress.ty", "CTRL_C_jaw.ty",
+    "CTRL_*_mouth_upperLipRaise.ty", "CTRL_*_mouth_lowerLipDepress.ty",
 )
-"""Emotion controls that would part the lips: they yield to bilabial and labiodental contacts."""
+"""Emotion controls that would part the lips: they yield to bilabial and labiodental contacts
+(the emotion's jaw drop joins the speech jaw, which the contacts close)."""
 
 WIDENING_CONTROLS: tuple[str, ...] = ("CTRL_*_mouth_cornerPull.ty", "CTRL_*_mouth_stretch.ty", "CTRL_*_mouth_dimple.ty")
 """Emotion controls that widen the mouth: partly yield to lip rounding."""
@@ -113,8 +114,8 @@ class OnsetOptions:
 
 def smooth_activation(target: np.ndarray, fps: float, opts: OnsetOptions = OnsetOptions()) -> np.ndarray:
     """Critically damped, asymmetric follow of ``target`` (T, E) -> (T, E); starts at target[0]."""
-    if target.shape[0] == 0:
-        return target.copy()
+    if target.shape[0] == 0 or np.all(target == target[:1]):
+        return target.astype(np.float64)  # nothing changes: nothing to follow
     k_on = 1.0 - np.exp(-1.0 / (fps * opts.onset_s))
     k_off = 1.0 - np.exp(-1.0 / (fps * opts.offset_s))
     stage1 = target[0].astype(np.float64).copy()

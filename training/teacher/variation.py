@@ -43,7 +43,7 @@ class VariationOptions:
     """
 
     micro_scale: float = 1.0
-    micro_baseline: float = 1.0
+    micro_baseline: float = 0.5
     max_freq_hz: float = 0.6
     au_gain_sd: float = 0.06
     asymmetry_sd: float = 0.04
@@ -68,8 +68,8 @@ def draw(rng: np.random.Generator, num_frames: int, fps: float, num_action_units
          opts: VariationOptions = VariationOptions()) -> Variation:
     """Draw a clip's variation (fixed draw order: the seed alone decides it)."""
     schema = rig()
-    au_gain = np.clip(1.0 + opts.au_gain_sd * rng.standard_normal(num_action_units), 0.8, 1.2)
-    side_gain = np.clip(1.0 + opts.asymmetry_sd * rng.standard_normal(len(schema)), 0.9, 1.1)
+    au_gain = np.clip(1.0 + opts.au_gain_sd * rng.standard_normal(num_action_units), 0.85, 1.15)
+    side_gain = np.clip(1.0 + opts.asymmetry_sd * rng.standard_normal(len(schema)), 0.92, 1.08)
     onset_shift_s = float(rng.uniform(-opts.onset_jitter_s, opts.onset_jitter_s))
     n_micro = len(MICRO_CONTROLS)
     freqs = rng.uniform(0.05, opts.max_freq_hz, size=(n_micro, 2, _SINES))  # Hz, per side

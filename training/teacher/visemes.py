@@ -107,9 +107,9 @@ def _dom(jaw: Dominance, lips: Dominance, tongue: Dominance) -> tuple[Dominance,
 
 
 _VOWEL = _dom(Dominance(1.0), Dominance(1.0), Dominance(0.6))
-_ROUND_VOWEL = _dom(Dominance(1.0), Dominance(1.4, lead_s=0.16, lag_s=0.10), Dominance(0.6))
-_BILABIAL = _dom(Dominance(2.0, 0.02, 0.02), Dominance(5.0, 0.012, 0.012), Dominance(0.1))
-_LABIODENTAL = _dom(Dominance(1.5, 0.02, 0.02), Dominance(5.0, 0.015, 0.015), Dominance(0.1))
+_ROUND_VOWEL = _dom(Dominance(1.0), Dominance(1.4, lead_s=0.12, lag_s=0.09), Dominance(0.6))
+_BILABIAL = _dom(Dominance(3.0, 0.025, 0.025), Dominance(5.0, 0.012, 0.012), Dominance(0.1))
+_LABIODENTAL = _dom(Dominance(3.0, 0.025, 0.025), Dominance(5.0, 0.015, 0.015), Dominance(0.1))
 _DENTAL = _dom(Dominance(1.0, 0.02, 0.02), Dominance(0.15), Dominance(4.0, 0.02, 0.02))
 _ALVEOLAR = _dom(Dominance(0.6, 0.03, 0.03), Dominance(0.1), Dominance(4.0, 0.02, 0.02))
 _SIBILANT = _dom(Dominance(1.5, 0.02, 0.02), Dominance(0.3), Dominance(4.0, 0.02, 0.02))
@@ -138,28 +138,28 @@ def _v(*targets: _Target, dom=_VOWEL, glide_at: float = 0.5) -> Viseme:
     return Viseme(tuple(targets), dom, glide_at)
 
 
-_AA = {"jaw_open": 0.44, "lower_lip_down": 0.15}
-_AO = {"jaw_open": 0.38, "purse": 0.3, "funnel": 0.3}
-_EH = {"jaw_open": 0.30, "spread": 0.15, "lower_lip_down": 0.1}
+_AA = {"jaw_open": 0.5, "lower_lip_down": 0.15}
+_AO = {"jaw_open": 0.42, "purse": 0.3, "funnel": 0.3}
+_EH = {"jaw_open": 0.34, "spread": 0.15, "lower_lip_down": 0.1}
 _IY = {"jaw_open": 0.13, "spread": 0.38, "body_up": 0.5}
 _UW = {"jaw_open": 0.13, "purse": 0.8, "funnel": 0.3}
 
 VISEMES: dict[str, Viseme] = {
     SILENCE: _v({}, dom=_PAUSE),
     "AA": _v(_AA),
-    "AE": _v({"jaw_open": 0.42, "spread": 0.25, "lower_lip_down": 0.2, "upper_lip_up": 0.1}),
-    "AH": _v({"jaw_open": 0.32}),
+    "AE": _v({"jaw_open": 0.48, "spread": 0.25, "lower_lip_down": 0.2, "upper_lip_up": 0.1}),
+    "AH": _v({"jaw_open": 0.36}),
     "AO": _v(_AO, dom=_ROUND_VOWEL),
     "AW": _v(_AA, {"jaw_open": 0.17, "purse": 0.6, "funnel": 0.3}, glide_at=0.55),
     "AY": _v(_AA, {"jaw_open": 0.17, "spread": 0.3, "body_up": 0.4}, glide_at=0.5),
     "EH": _v(_EH),
     "ER": _v({"jaw_open": 0.2, "funnel": 0.35, "purse": 0.2, "tip_up": 0.3}, dom=_ROUND_VOWEL),
-    "EY": _v({"jaw_open": 0.3, "spread": 0.2}, {"jaw_open": 0.16, "spread": 0.32, "body_up": 0.4}),
+    "EY": _v({"jaw_open": 0.32, "spread": 0.2}, {"jaw_open": 0.16, "spread": 0.32, "body_up": 0.4}),
     "IH": _v({"jaw_open": 0.2, "spread": 0.22, "body_up": 0.3}),
     "IY": _v(_IY),
-    "OW": _v({"jaw_open": 0.3, "purse": 0.35, "funnel": 0.35}, {"jaw_open": 0.16, "purse": 0.7, "funnel": 0.3},
+    "OW": _v({"jaw_open": 0.32, "purse": 0.35, "funnel": 0.35}, {"jaw_open": 0.16, "purse": 0.78, "funnel": 0.3},
              dom=_ROUND_VOWEL),
-    "OY": _v({"jaw_open": 0.34, "purse": 0.4, "funnel": 0.3}, {"jaw_open": 0.16, "spread": 0.25, "body_up": 0.4}),
+    "OY": _v({"jaw_open": 0.38, "purse": 0.4, "funnel": 0.3}, {"jaw_open": 0.16, "spread": 0.25, "body_up": 0.4}),
     "UH": _v({"jaw_open": 0.2, "purse": 0.4, "funnel": 0.25}, dom=_ROUND_VOWEL),
     "UW": _v(_UW, dom=_ROUND_VOWEL),
     "B": _v({"jaw_open": 0.02, "lip_close": 1.0, "lip_press": 0.3}, dom=_BILABIAL),
