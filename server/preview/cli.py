@@ -1,0 +1,125 @@
+"""``emoface preview INPUT -o OUT.mp4``: watch an animation (or animate audio first) as a face video.
+
+INPUT is an animation file (.json/.csv/.npz/.txt, audio via ``--audio``) or an audio file
+(.wav/.flac/.ogg), which is animated first with the same pipeline as ``emoface animate``.
+``--compare OTHER`` renders a second animation of the same audio beside the first.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from model.emotion import EmotionTrack
+from model.errors import InputError
+from server.animation import Animation
+from server.audio_io import decode_file
+from server.formats import FORMATS, read, write
+from server.postfx_args import add_postfx_arguments, postfx_options_from_args
+from server.preview.movie import PreviewOptions, write_preview
+from server.preview.render import RenderOptions
+from server.preview.video import VideoOptions
+
+log = logging.getLogger(__name__)
+
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga")
+ANIMATION_EXTENSIONS = tuple("." + f for f in FORMATS)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("preview", help="render an animation to a preview video",
+                       description="Render a front-view face driven by the controls to an MP4 with the audio "
+                                   "muxed in. INPUT is an animation (.json, .csv, .npz, .txt; give its audio with "
+                                   "--audio) or speech audio (.wav, .flac, .ogg), which is animated first.")
+    p.add_argument("input", type=Path, help="animation file or audio file")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output video (.mp4)")
+    p.add_argument("--audio", type=Path, help="audio to mux in when INPUT is an animation (WAV, FLAC or OGG)")
+    p.add_argument("--compare", type=Path, help="second animation of the same audio, drawn side by side")
+    p.add_argument("--labels", help="comma-separated panel labels, one per animation (e.g. offline,stream)")
+    p.add_argument("--fps", type=float, help="video frame rate (default: the animation's, normally 60)")
+    p.add_argument("--size", type=int, default=640, help="face panel width and height in pixels (default 640)")
+    p.add_argument("--antialias", action="store_true", help="2x supersampling: smoother edges, ~1.5x slower")
+    p.add_argument("--no-caption", action="store_true", help="no time / emotion caption on the panels")
+    p.add_argument("--crf", type=int, default=20, help="x264 quality, lower is better (default 20)")
+    animate = p.add_argument_group("animating audio input", "used only when INPUT is an audio file")
+    emo = animate.add_mutually_exclusive_group()
+    emo.add_argument("--emotion", default="neutral", help="NAME or NAME:INTENSITY (default: neutral)")
+    emo.add_argument("--emotion-track", type=Path, help="JSON emotion track (time-coded keys)")
+    animate.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped model)")
+    animate.add_argument("--seed", type=int, help="seed for blinks and gaze (default: random)")
+    animate.add_argument("--save-animation", type=Path, help="also write the animation (.json, .csv, .npz, .txt)")
+    add_postfx_arguments(p)
+
+
+def _kind(path: Path) -> str:
+    ext = path.suffix.lower()
+    if ext in AUDIO_EXTENSIONS:
+        return "audio"
+    if ext in ANIMATION_EXTENSIONS:
+        return "animation"
+    raise InputError(f"cannot tell what {path.name!r} is from its extension; use an animation "
+                     f"({', '.join(ANIMATION_EXTENSIONS)}) or audio ({', '.join(AUDIO_EXTENSIONS)})")
+
+
+def _animate(args: argparse.Namespace, audio) -> Animation:
+    from server.pipeline import Pipeline
+
+    track = EmotionTrack.load(args.emotion_track) if args.emotion_track else EmotionTrack.parse(args.emotion)
+    from server.options import RequestOptions
+
+    options = RequestOptions(postfx_options_from_args(args), (), args.seed)
+    pipeline = Pipeline.load(args.checkpoint)
+    if not pipeline.trained:
+        print(f"emoface: warning: model {pipeline.model_id} is UNTRAINED (placeholder weights); "
+              "its mouth will not follow speech", file=sys.stderr)
+    return pipeline.animate(audio, track, options)
+
+
+def _check_args(args: argparse.Namespace) -> str:
+    if args.output.suffix.lower() != ".mp4":
+        raise InputError(f"preview output must be an .mp4 file, got {args.output.name!r}")
+    kind = _kind(args.input)
+    if kind == "audio" and args.audio:
+        raise InputError("--audio is for animation input; INPUT is already audio")
+    if args.compare is not None and _kind(args.compare) != "animation":
+        raise InputError(f"--compare needs an animation file ({', '.join(ANIMATION_EXTENSIONS)})")
+    if args.save_animation is not None and kind != "animation":
+        from server.formats import format_of
+        format_of(args.save_animation)
+    if not 64 <= args.size <= 4096 or args.size % 2:
+        raise InputError(f"--size must be an even number of pixels in 64..4096, got {args.size}")
+    if args.fps is not None and not 1 <= args.fps <= 240:
+        raise InputError(f"--fps must be 1..240, got {args.fps:g}")
+    return kind
+
+
+def run(args: argparse.Namespace) -> int:
+    kind = _check_args(args)
+    if kind == "audio":
+        audio = decode_file(args.input)  # fail fast on bad audio, before loading the model
+        anim = _animate(args, audio)
+        if args.save_animation:
+            write(anim, args.save_animation)
+    else:
+        anim = read(args.input)
+        audio = decode_file(args.audio) if args.audio else None
+    anims = [anim] + ([read(args.compare)] if args.compare else [])
+    labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
+    if labels is None and args.compare:
+        labels = [_label(args.input), _label(args.compare)]
+    options = PreviewOptions(fps=args.fps, render=RenderOptions(args.size, 2 if args.antialias else 1,
+                                                                not args.no_caption),
+                             video=VideoOptions(crf=args.crf))
+    stats = write_preview(args.output, anims, audio, labels, options)
+    print(f"wrote {stats.num_frames} frames ({stats.duration_s:.2f} s at {stats.fps:g} fps, "
+          f"{stats.width_px}x{stats.height_px}{', with audio' if audio is not None else ', no audio'}) "
+          f"to {args.output} in {stats.wall_s:.1f} s ({stats.realtime_factor:.2f}x real time)")
+    return 0
+
+
+def _label(path: Path) -> str:
+    return path.stem
+
+
+__all__ = ["add_parser", "run"]
