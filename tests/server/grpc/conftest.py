@@ -1,0 +1,47 @@
+"""Fixtures: real gRPC servers on 127.0.0.1 port 0 around the tiny test model."""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+
+import grpc
+import pytest
+
+from server.app import create_server
+from server.service_config import ServiceConfig
+
+
+@pytest.fixture
+def serve(pipeline):
+    """``serve(**config_fields) -> (server, address)``: start a server; all are stopped at teardown."""
+    started = []
+
+    def start(**fields):
+        config = ServiceConfig(**{"port": 0, "grace_s": 1.0, **fields})
+        server, port = create_server(config, pipeline)
+        server.start()
+        started.append(server)
+        return server, f"127.0.0.1:{port}"
+
+    yield start
+    for server in started:
+        server.stop(0).wait(10)
+
+
+@pytest.fixture
+def server_address(serve):
+    """Address of a default server (no auth, plaintext loopback)."""
+    return serve()[1]
+
+
+@contextlib.contextmanager
+def channel(address: str):
+    ch = grpc.insecure_channel(address)
+    try:
+        yield ch
+    finally:
+        ch.close()
+
+
+def replace(config: ServiceConfig, **fields) -> ServiceConfig:
+    return dataclasses.replace(config, **fields)
