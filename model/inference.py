@@ -82,6 +82,19 @@ class InferenceEngine:
         i = torch.from_numpy(np.ascontiguousarray(intensity, dtype=np.float32))[None]
         return self.model(a, w, i)[0].numpy()
 
+    @torch.inference_mode()
+    def encode(self, audio: np.ndarray) -> np.ndarray:
+        """Speech encoder only: ``(n,)`` audio -> ``(frame_count(n), audio_width)`` features."""
+        a = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None]
+        return self.model.encode_audio(a)[0].numpy()
+
+    @torch.inference_mode()
+    def head(self, features: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
+        """Audio2Rig only: ``(T, audio_width)`` features + ``(T, 7)``/``(T,)`` emotion -> ``(T, 174)``."""
+        f, w, i = (torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None]
+                   for x in (features, weights, intensity))
+        return self.model.head(f, w, i)[0].numpy()
+
     def infer(self, audio: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
         """Whole clip of any length -> ``(T, 174)`` float32, windowed and cross-faded."""
         total = frame_count(len(audio))

@@ -92,10 +92,15 @@ class Pipeline:
         with self._lock:
             return self.engine.infer(audio, weights, intensity)
 
-    def forward_locked(self, audio: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
-        """One network pass on a window (no windowing), serialised with other calls."""
+    def encode_locked(self, audio: np.ndarray) -> np.ndarray:
+        """Speech-encoder features of one window, serialised with other calls."""
         with self._lock:
-            return self.engine.forward(audio, weights, intensity)
+            return self.engine.encode(audio)
+
+    def head_locked(self, features: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
+        """Audio2Rig on one window of features, serialised with other calls."""
+        with self._lock:
+            return self.engine.head(features, weights, intensity)
 
     def animate(self, audio: np.ndarray, emotion: EmotionTrack, options: RequestOptions = RequestOptions()
                 ) -> Animation:
@@ -109,11 +114,11 @@ class Pipeline:
         return anim.subset(options.controls)
 
     def stream(self, emotion: EmotionTrack, options: RequestOptions = RequestOptions(),
-               lookahead_s: float = 0.1):
-        """Open a streaming session (see :mod:`server.streaming`)."""
-        from server.streaming import StreamSession
+               lookahead_s: float = 0.1, config=None):
+        """Open a streaming session (see :mod:`server.streaming`); ``config``: a ``StreamConfig``."""
+        from server.streaming import StreamConfig, StreamSession
 
-        return StreamSession(self, emotion, options, lookahead_s)
+        return StreamSession(self, emotion, options, lookahead_s, config or StreamConfig())
 
 
 def _check_audio(audio: np.ndarray) -> np.ndarray:

@@ -2,9 +2,11 @@
 
 A frame is final when the audio up to its time plus the lookahead has arrived. The
 lookahead budget (default 0.1 s) is split between the network (right context it sees)
-and the smoother (its off-centre Savitzky-Golay window). Each model step runs the network
-on a window reaching ``left_context_s`` back, aligned to 0.1 s like the offline windows;
-blinks and gaze come from the same seeded generators as a whole-clip call.
+and the smoother (its off-centre Savitzky-Golay window). The speech encoder runs only on
+new audio plus a little left context and caches its final features; the Audio2Rig
+transformer runs on a window of cached features reaching ``head_context_s`` back. Windows
+are aligned to 0.1 s like the offline ones; blinks and gaze come from the same seeded
+generators as a whole-clip call.
 """
 from __future__ import annotations
 
@@ -27,16 +29,25 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class StreamConfig:
-    """Streaming trade-offs.
+    """Streaming trade-offs between CPU, latency and agreement with a whole-clip call.
 
-    left_context_s: audio before the first new frame that each model step sees.
+    encoder_context_s: audio before the first non-final feature frame that the speech encoder sees.
+    encoder_margin_s: features this close to the end of the audio received are provisional and
+        recomputed at the next step (they lack right context).
+    head_context_s: features before the first new frame that the Audio2Rig transformer sees.
     min_step_s: run the network only once this much new audio can be finalised (CPU vs latency).
     smoothing_share: fraction of the lookahead frames given to the smoother (rest: the network).
     """
 
-    left_context_s: float = 3.0
-    min_step_s: float = 0.05
+    encoder_context_s: float = 0.5
+    encoder_margin_s: float = 0.1
+    head_context_s: float = 1.5
+    min_step_s: float = 0.1
     smoothing_share: float = 0.5
+
+    def frames(self, seconds: float) -> int:
+        """Seconds -> frames, rounded down to the 0.1 s window alignment."""
+        return int(round(seconds * FPS)) // ALIGN_FRAMES * ALIGN_FRAMES
 
 
 class StreamSession:
@@ -57,6 +68,9 @@ class StreamSession:
         self._audio_offset = 0  # absolute index of self._audio[0] (always a multiple of 0.1 s)
         self._total_samples = 0
         self._raw_done = 0  # raw (network) frames produced so far
+        self._feats: np.ndarray | None = None  # final encoder features from frame self._feat_offset on
+        self._feat_offset = 0
+        self._feat_final = 0  # features of frames before this are final
         self.frames_emitted = 0
         self.finished = False
 
@@ -88,7 +102,7 @@ class StreamSession:
         """End of audio: return every remaining frame."""
         if self.finished:
             raise InputError("stream already finished")
-        self.finished = True
+        self.finished = True  # from here on, features at the end of the audio are final
         total = frame_count(self._total_samples)
         parts = []
         if total > self._raw_done:
@@ -104,29 +118,54 @@ class StreamSession:
         return start, frames[:, self.columns]
 
     def _run_model(self, until_frame: int) -> np.ndarray:
-        """Raw frames ``self._raw_done .. until_frame - 1`` from windows with left context."""
-        engine = self.pipeline.engine
-        max_new = engine.window_frames - self._context_frames()
+        """Raw frames ``self._raw_done .. until_frame - 1``.
+
+        The speech encoder runs only over audio whose features are not final yet (plus left
+        context); final features are cached, so each step costs about its own length.
+        """
+        provisional = self._update_features()
+        window = self.pipeline.engine.window_frames
+        head_ctx = self.config.frames(self.config.head_context_s)
         outs = []
         while self._raw_done < until_frame:
-            end = min(until_frame, self._raw_done + max_new)
-            ctx_start = max(0, self._raw_done - self._context_frames()) // ALIGN_FRAMES * ALIGN_FRAMES
-            seg_end = min(self._total_samples, frame_to_sample(ctx_start + engine.window_frames))
-            seg = self._audio[frame_to_sample(ctx_start) - self._audio_offset : seg_end - self._audio_offset]
-            n = frame_count(len(seg))
-            weights, intensity = self.track.at_frames(n, FPS, start_frame=ctx_start)
-            out = self.pipeline.forward_locked(seg, weights, intensity)  # (n, 174), frame ctx_start + i
-            outs.append(out[self._raw_done - ctx_start : end - ctx_start])
+            start = max(self._feat_offset, (self._raw_done - head_ctx) // ALIGN_FRAMES * ALIGN_FRAMES)
+            feats = np.concatenate([self._feats[start - self._feat_offset :], provisional])[:window]
+            end = min(until_frame, start + len(feats))
+            weights, intensity = self.track.at_frames(len(feats), FPS, start_frame=start)
+            out = self.pipeline.head_locked(feats, weights, intensity)  # (n, 174): frame start + i
+            outs.append(out[self._raw_done - start : end - start])
             self._raw_done = end
-        self._trim_audio()
+        self._trim(head_ctx)
         return np.concatenate(outs) if outs else np.zeros((0, len(rig())), np.float32)
 
-    def _context_frames(self) -> int:
-        return int(round(self.config.left_context_s * FPS)) // ALIGN_FRAMES * ALIGN_FRAMES
+    def _update_features(self) -> np.ndarray:
+        """Extend the final-feature cache; return provisional features after it (up to the audio's end)."""
+        window = self.pipeline.engine.window_frames
+        available = frame_count(self._total_samples)
+        margin = 0 if self.finished else int(round(self.config.encoder_margin_s * FPS))
+        enc_ctx = self.config.frames(self.config.encoder_context_s)
+        while True:
+            start = max(0, self._feat_final - enc_ctx) // ALIGN_FRAMES * ALIGN_FRAMES
+            end = min(available, start + window)
+            seg_end = self._total_samples if end == available else frame_to_sample(end)
+            seg = self._audio[frame_to_sample(start) - self._audio_offset : seg_end - self._audio_offset]
+            feats = self.pipeline.encode_locked(seg)  # (end - start, width): frame start + i
+            final_end = max(self._feat_final, end - (margin if end == available else enc_ctx))
+            new = feats[self._feat_final - start : final_end - start]
+            self._feats = new if self._feats is None else np.concatenate([self._feats, new])
+            self._feat_final = final_end
+            if end == available:
+                return feats[final_end - start :]
 
-    def _trim_audio(self) -> None:
-        keep_from = max(0, self._raw_done - self._context_frames() - ALIGN_FRAMES) // ALIGN_FRAMES * ALIGN_FRAMES
-        cut = frame_to_sample(keep_from) - self._audio_offset
+    def _trim(self, head_ctx: int) -> None:
+        """Drop cached features and audio no later step can need."""
+        keep = max(0, self._raw_done - head_ctx - ALIGN_FRAMES) // ALIGN_FRAMES * ALIGN_FRAMES
+        if self._feats is not None and keep > self._feat_offset:
+            self._feats = self._feats[keep - self._feat_offset :]
+            self._feat_offset = keep
+        enc_ctx = self.config.frames(self.config.encoder_context_s)
+        keep_audio = max(0, self._feat_final - enc_ctx - ALIGN_FRAMES) // ALIGN_FRAMES * ALIGN_FRAMES
+        cut = frame_to_sample(keep_audio) - self._audio_offset
         if cut > 0:
             self._audio = self._audio[cut:]
             self._audio_offset += cut

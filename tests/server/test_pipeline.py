@@ -96,7 +96,7 @@ def test_stream_matches_whole_clip_for_a_local_model(local_pipeline):
     opts = RequestOptions(seed=8)
     clip = local_pipeline.animate(audio, EmotionTrack.parse("fear"), opts).frames
     session = StreamSession(local_pipeline, EmotionTrack.parse("fear"), opts, lookahead_s=0.25,
-                            config=StreamConfig(left_context_s=1.0))
+                            config=StreamConfig(encoder_context_s=1.0, head_context_s=1.0))
     streamed, starts = _stream(session, audio, 1000)
     assert streamed.shape == clip.shape
     assert starts == sorted(starts)
