@@ -7,6 +7,7 @@ controls (``CTRL_C_eye.tx``/``.ty`` by default: both eyes together).
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,13 +85,16 @@ class GazeTrack:
         """Gaze offset ``(num_frames, 2)`` for frames ``start..start+n-1``."""
         self.extend_to(start_frame + num_frames)
         t = start_frame + np.arange(num_frames)
-        out = np.zeros((num_frames, 2))
-        prev = np.zeros(2)
-        for m in self.moves:
+        starts = [m.start_frame for m in self.moves]
+        first = max(0, bisect.bisect_right(starts, start_frame) - 1)  # the move in progress at start_frame
+        prev = np.array(self.moves[first - 1].target) if first > 0 else np.zeros(2)
+        out = np.zeros((num_frames, 2)) + (prev if first > 0 else 0.0)
+        for m in self.moves[first:]:
+            if m.start_frame >= start_frame + num_frames:
+                break
             target = np.array(m.target)
             alpha = np.clip((t - m.start_frame + 1) / m.length, 0.0, 1.0)[:, None]  # (n, 1)
-            active = (t >= m.start_frame)[:, None]
-            out = np.where(active, prev + alpha * (target - prev), out)
+            out = np.where((t >= m.start_frame)[:, None], prev + alpha * (target - prev), out)
             prev = target
         return out
 

@@ -10,6 +10,7 @@ the same blinks whatever the clip's total length.
 """
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -96,9 +97,12 @@ class BlinkTrack:
         """Openness multiplier ``(num_frames,)`` for frames ``start..start+n-1`` (1 = no blink)."""
         self.extend_to(start_frame + num_frames)
         out = np.ones(num_frames)
-        for onset in self.onsets:
+        first = bisect.bisect_left(self.onsets, start_frame - len(self.kernel))
+        for onset in self.onsets[first:]:
             lo, hi = onset - start_frame, onset - start_frame + len(self.kernel)
-            if hi <= 0 or lo >= num_frames:
+            if lo >= num_frames:
+                break
+            if hi <= 0:
                 continue
             a, b = max(lo, 0), min(hi, num_frames)
             out[a:b] = np.minimum(out[a:b], self.kernel[a - lo : b - lo])
