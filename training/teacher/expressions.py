@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+from scipy.signal import lfilter, lfilter_zi
 
 from model.constants import EMOTIONS
 from model.rig import rig
@@ -104,7 +105,7 @@ class OnsetOptions:
     """Dynamics of emotion activation.
 
     ``onset_s`` / ``offset_s``: time constant (s) of each of the two cascaded first-order
-    stages (a critically damped response) when an emotion rises / decays; the 10-90% rise
+    stages (a critically damped response) when an emotion rises / decays; the 10-90% change
     takes about 3.4 times the constant.
     """
 
@@ -113,22 +114,26 @@ class OnsetOptions:
 
 
 def smooth_activation(target: np.ndarray, fps: float, opts: OnsetOptions = OnsetOptions()) -> np.ndarray:
-    """Critically damped, asymmetric follow of ``target`` (T, E) -> (T, E); starts at target[0]."""
+    """Critically damped follow of ``target`` (T, E) -> (T, E), starting at rest on target[0].
+
+    Two followers (onset and offset time constants) run side by side; their maximum rises
+    with the onset dynamics and decays with the offset dynamics.
+    """
     if target.shape[0] == 0 or np.all(target == target[:1]):
         return target.astype(np.float64)  # nothing changes: nothing to follow
-    k_on = 1.0 - np.exp(-1.0 / (fps * opts.onset_s))
-    k_off = 1.0 - np.exp(-1.0 / (fps * opts.offset_s))
-    stage1 = target[0].astype(np.float64).copy()
-    stage2 = stage1.copy()
-    out = np.empty(target.shape, dtype=np.float64)
-    for i in range(target.shape[0]):
-        goal = target[i]
-        k1 = np.where(goal > stage1, k_on, k_off)
-        stage1 += k1 * (goal - stage1)
-        k2 = np.where(stage1 > stage2, k_on, k_off)
-        stage2 += k2 * (stage1 - stage2)
-        out[i] = stage2
-    return out
+    x = target.astype(np.float64)
+    return np.maximum(_critically_damped(x, fps * opts.onset_s), _critically_damped(x, fps * opts.offset_s))
+
+
+def _critically_damped(x: np.ndarray, time_constant_frames: float) -> np.ndarray:
+    """Two cascaded first-order low-passes over axis 0 of (T, E), initialised at steady state."""
+    k = 1.0 - np.exp(-1.0 / time_constant_frames)
+    b, a = np.array([k]), np.array([1.0, k - 1.0])  # y[n] = y[n-1] + k (x[n] - y[n-1])
+    y = x
+    for _ in range(2):
+        zi = lfilter_zi(b, a)[:, None] * y[:1]  # (1, E): start at rest on the first value
+        y, _ = lfilter(b, a, y, axis=0, zi=zi)
+    return y
 
 
 def expression(activation: np.ndarray, au_gain: np.ndarray, side_gain: np.ndarray) -> np.ndarray:
