@@ -111,19 +111,28 @@ def contact_envelope(
     phones: Sequence[PhoneSpan], which: frozenset[str], times_s: np.ndarray, fps: float,
     ramp_s: float = 0.05, core_fraction: float = 0.5,
 ) -> np.ndarray:
-    """Envelope (T,) in [0, 1]: 1 over the central ``core_fraction`` of every phone in
-    ``which`` (at least the frame nearest its middle), minimum-jerk ramps of ``ramp_s``
-    on each side, 0 elsewhere; the maximum over phones."""
+    """Envelope (T,) in [0, 1]: 1 over the central ``core_fraction`` of every run of
+    adjacent phones in ``which`` (at least the frame nearest its middle), minimum-jerk
+    ramps of ``ramp_s`` on each side, 0 elsewhere; the maximum over runs."""
     env = np.zeros(times_s.size)
     half_frame = 0.5 / fps
-    for span in phones:
-        if span.phone not in which:
-            continue
-        mid = 0.5 * (span.start_s + span.end_s)
-        half = max(0.5 * core_fraction * (span.end_s - span.start_s), half_frame)
+    for start_s, end_s in _merged(phones, which):
+        mid = 0.5 * (start_s + end_s)
+        half = max(0.5 * core_fraction * (end_s - start_s), half_frame)
         dist = np.maximum(np.abs(times_s - mid) - half, 0.0)  # (T,) seconds outside the core
         env = np.maximum(env, 1.0 - min_jerk(dist / ramp_s))
     return env
+
+
+def _merged(phones: Sequence[PhoneSpan], which: frozenset[str]) -> list[tuple[float, float]]:
+    """(start_s, end_s) of runs of adjacent phones in ``which`` (m-p in "jump" is one closure)."""
+    runs: list[tuple[float, float]] = []
+    for span in sorted((p for p in phones if p.phone in which), key=lambda p: p.start_s):
+        if runs and span.start_s <= runs[-1][1] + 1e-6:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], span.end_s))
+        else:
+            runs.append((span.start_s, span.end_s))
+    return runs
 
 
 @dataclass(frozen=True)

@@ -172,3 +172,10 @@ def test_speaker_style_scales_articulation_not_contacts(make_utterance, col):
             assert frames[utt.mid_frame(i), col("CTRL_L_mouth_lipsTogetherU.ty")] >= 0.95
     with pytest.raises(InputError, match="speaker_style"):
         run(utt, speaker_style=3.0)
+
+
+def test_adjacent_bilabials_hold_one_closure(make_utterance, col):
+    """m-p in "jump" is one closure: the lips do not part between the two phones."""
+    utt = make_utterance("AH M P S")
+    closed = run(utt)[utt.mid_frame(1): utt.mid_frame(2) + 1, col("CTRL_L_mouth_lipsTogetherU.ty")]
+    assert closed.min() >= 0.95
