@@ -117,8 +117,8 @@ class FaceParams:
                      + s("mouth_sharpCornerPull.ty") * 0.4 - s("mouth_cornerDepress.ty") * 0.9
                      - s("mouth_stretch.ty") * 0.15)
         corner_out = (s("mouth_cornerPull.ty") * 0.35 + s("mouth_stretch.ty") * 0.45 + s("mouth_dimple.ty") * 0.15
-                      + s("mouth_corner.tx") * 0.3 - np.maximum(purse_u, purse_d) * 0.45
-                      - np.maximum(funnel_u, funnel_d) * 0.3 - s("mouth_tightenU.ty") * 0.1)
+                      + s("mouth_corner.tx") * 0.3 - np.maximum(purse_u, purse_d) * 0.7
+                      - np.maximum(funnel_u, funnel_d) * 0.4 - s("mouth_tightenU.ty") * 0.1)
         out = cls(
             jaw_open=np.maximum(c("CTRL_C_jaw.ty"), 0) + 0.35 * np.maximum(c("CTRL_C_jaw_openExtreme.ty"), 0),
             jaw_side=c("CTRL_C_jaw.tx"),

@@ -18,7 +18,7 @@ from model.emotion import EmotionTrack
 from model.errors import InputError
 from server.animation import Animation
 from server.preview.face_params import FaceParams
-from server.preview.render import FaceRenderer, RenderOptions, label_strip, side_by_side
+from server.preview.render import FaceRenderer, PanelCanvas, RenderOptions
 from server.preview.video import VideoOptions, VideoWriter
 
 log = logging.getLogger(__name__)
@@ -119,15 +119,12 @@ def write_preview(path: str | Path, animations: list[Animation], audio: np.ndarr
     params = [FaceParams.from_frames(_fit_length(tr, n)) for tr in tracks]
     captions = [emotion_captions(a, n, fps) for a in animations]
     renderer = FaceRenderer(options.render)
-    px = options.render.size_px
-    header = label_strip(labels, px) if labels else None
-    height = px + (0 if header is None else header.shape[0])
-    width = px * len(animations)
+    canvas = PanelCanvas(options.render.size_px, len(animations), labels)
+    width, height = canvas.size
     start = time.perf_counter()
     with VideoWriter(path, width, height, fps, n, audio, SAMPLE_RATE_HZ, options.video) as video:
         for t in range(n):
-            panels = [renderer.render_frame(p, t, cap[t]) for p, cap in zip(params, captions)]
-            video.write(side_by_side(panels, header))
+            video.write(canvas.compose([renderer.render_image(p, t, cap[t]) for p, cap in zip(params, captions)]))
     stats = PreviewStats(Path(path), n, fps, n / fps, width, height, time.perf_counter() - start)
     log.info("wrote %s: %d frames at %g fps in %.2f s (%.1f fps, %.2fx real time)", path, n, fps, stats.wall_s,
              stats.render_fps, stats.realtime_factor)

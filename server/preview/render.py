@@ -176,14 +176,43 @@ class FaceRenderer:
             img = img.reduce(self.options.supersample)
         return img
 
+    def render_image(self, params: FaceParams, t: int, caption: str = "") -> Image.Image:
+        """Frame ``t`` of ``params`` as a Pillow RGB image (cheapest form to compose and encode)."""
+        return self.render_shapes(face_shapes(params, t), caption)
+
     def render_frame(self, params: FaceParams, t: int, caption: str = "") -> np.ndarray:
         """Frame ``t`` of ``params`` as ``(size_px, size_px, 3)`` uint8."""
-        return np.asarray(self.render_shapes(face_shapes(params, t), caption))
+        return np.asarray(self.render_image(params, t, caption))
 
     def render_controls(self, frame: np.ndarray, caption: str = "") -> np.ndarray:
         """One frame of control values ``(174,)`` in rig order -> ``(size_px, size_px, 3)`` uint8."""
         return self.render_frame(FaceParams.from_frames(np.asarray(frame, dtype=np.float32).reshape(1, -1)), 0,
                                  caption)
+
+
+class PanelCanvas:
+    """A reusable video frame: an optional label header above ``num_panels`` face panels in a row."""
+
+    def __init__(self, panel_px: int, num_panels: int, labels: list[str] | None = None):
+        self.panel_px = panel_px
+        header = label_strip(labels, panel_px) if labels else None
+        self.header_px = 0 if header is None else header.shape[0]
+        self.image = Image.new("RGB", (panel_px * num_panels, panel_px + self.header_px), BACKGROUND)
+        if header is not None:
+            self.image.paste(Image.fromarray(header), (0, 0))
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width_px, height_px)."""
+        return self.image.size
+
+    def compose(self, panels: list[Image.Image]) -> bytes:
+        """Paste the panels and return the frame as raw ``rgb24`` bytes (height x width x 3)."""
+        if len(panels) == 1 and self.header_px == 0:
+            return panels[0].tobytes()
+        for i, panel in enumerate(panels):
+            self.image.paste(panel, (i * self.panel_px, self.header_px))
+        return self.image.tobytes()
 
 
 def label_strip(labels: list[str], panel_px: int) -> np.ndarray:

@@ -108,14 +108,20 @@ class VideoWriter:
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log)
         return self
 
-    def write(self, frame: np.ndarray) -> None:
-        """One ``(height, width, 3)`` uint8 RGB frame."""
-        frame = np.ascontiguousarray(frame, dtype=np.uint8)
-        if frame.shape != (self.size[1], self.size[0], 3):
-            raise ValueError(f"frame must be {(self.size[1], self.size[0], 3)}, got {frame.shape}")
+    def write(self, frame: np.ndarray | bytes) -> None:
+        """One frame: ``(height, width, 3)`` uint8 RGB, or the same as raw ``rgb24`` bytes."""
+        if isinstance(frame, bytes):
+            data = frame
+            if len(data) != self.size[0] * self.size[1] * 3:
+                raise ValueError(f"raw frame must be {self.size[0] * self.size[1] * 3} bytes, got {len(data)}")
+        else:
+            frame = np.ascontiguousarray(frame, dtype=np.uint8)
+            if frame.shape != (self.size[1], self.size[0], 3):
+                raise ValueError(f"frame must be {(self.size[1], self.size[0], 3)}, got {frame.shape}")
+            data = frame.tobytes()
         assert self._proc is not None and self._proc.stdin is not None
         try:
-            self._proc.stdin.write(frame.tobytes())
+            self._proc.stdin.write(data)
         except BrokenPipeError:
             raise VideoError(f"ffmpeg stopped early: {self._ffmpeg_message()}") from None
         self.frames_written += 1
