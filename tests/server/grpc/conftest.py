@@ -1,12 +1,10 @@
 """Fixtures: real gRPC servers on 127.0.0.1 port 0 around the tiny test model."""
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-
 import grpc
 import pytest
 
+from server.api import face_animation_pb2_grpc as pb_grpc
 from server.app import create_server
 from server.service_config import ServiceConfig
 
@@ -34,14 +32,16 @@ def server_address(serve):
     return serve()[1]
 
 
-@contextlib.contextmanager
-def channel(address: str):
-    ch = grpc.insecure_channel(address)
-    try:
-        yield ch
-    finally:
+@pytest.fixture
+def stub():
+    """``stub(address) -> FaceAnimationStub`` on a plaintext channel (closed at teardown)."""
+    channels = []
+
+    def make(address: str):
+        ch = grpc.insecure_channel(address)
+        channels.append(ch)
+        return pb_grpc.FaceAnimationStub(ch)
+
+    yield make
+    for ch in channels:
         ch.close()
-
-
-def replace(config: ServiceConfig, **fields) -> ServiceConfig:
-    return dataclasses.replace(config, **fields)
