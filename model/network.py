@@ -37,6 +37,16 @@ def sinusoidal_table(max_len: int, d_model: int) -> torch.Tensor:
     return pe
 
 
+class EncoderLayer(nn.TransformerEncoderLayer):
+    """``nn.TransformerEncoderLayer`` (same parameters and names) that always takes the plain
+    PyTorch path, so its Linear layers can be int8-quantised; post-norm as in the paper."""
+
+    def forward(self, src: torch.Tensor, src_mask=None, src_key_padding_mask=None, is_causal: bool = False
+                ) -> torch.Tensor:
+        x = self.norm1(src + self._sa_block(src, src_mask, src_key_padding_mask, is_causal=is_causal))
+        return self.norm2(x + self._ff_block(x))
+
+
 class EmoFace(nn.Module):
     """Audio + per-frame emotion -> 174 face-board controls per frame."""
 
@@ -50,8 +60,7 @@ class EmoFace(nn.Module):
         self.emotion = nn.Sequential(
             nn.Linear(config.emotion_embed_dim, config.d_model), nn.LeakyReLU(0.2), nn.Linear(config.d_model, config.d_model)
         )
-        layer = nn.TransformerEncoderLayer(config.d_model, config.num_heads, config.ffn_dim, config.dropout,
-                                           batch_first=True)
+        layer = EncoderLayer(config.d_model, config.num_heads, config.ffn_dim, config.dropout, batch_first=True)
         self.encoder = nn.TransformerEncoder(layer, config.num_layers, enable_nested_tensor=False)
         self.out_fn = nn.Linear(config.d_model, config.num_controls)
         nn.init.zeros_(self.out_fn.weight)
