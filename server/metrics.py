@@ -34,6 +34,8 @@ class ServiceMetrics:
                                          buckets=_LATENCY_BUCKETS_S, registry=r)
         self.audio_s = Counter("emoface_audio_seconds", "Audio animated (seconds)", ["method"], registry=r)
         self.queue_depth = Gauge("emoface_queue_depth", "Model jobs waiting for an inference worker", registry=r)
+        self.jobs_dropped = Counter("emoface_jobs_dropped", "Queued model jobs dropped because their call ended",
+                                    registry=r)
         self.in_flight = Gauge("emoface_requests_in_flight", "Animate calls and streams being served", registry=r)
         self._http = None
 

@@ -72,7 +72,8 @@ class WorkPool:
                 return future.result(timeout=_POLL_S)
             except TimeoutError:
                 if not context.is_active():
-                    future.cancel()
+                    if future.cancel():
+                        self.metrics.jobs_dropped.inc()
                     raise RpcError(grpc.StatusCode.CANCELLED, "call cancelled or deadline exceeded") from None
             except CancelledError:
                 raise RpcError(grpc.StatusCode.CANCELLED, "work cancelled") from None
