@@ -7,7 +7,8 @@ Layers, bottom to top:
 2. emotion: track -> per-emotion activation with smooth onsets/offsets -> action units
    -> brows, lids, cheeks, nose, mouth corners; lip-parting action units yield to
    contacts and mouth-widening ones partly yield to rounding, so speech is never cancelled;
-3. variation: seeded micro-motion and per-clip expression gains.
+3. prosody: small brow raises on emphasised (long) vowels;
+4. variation: seeded micro-motion and per-clip expression gains.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from model.rig import rig
 from training.phones import PhoneSpan
 from training.teacher import coarticulation as coart
 from training.teacher import expressions as expr
+from training.teacher import prosody
 from training.teacher import variation as var
 from training.teacher.visemes import F, FEATURES, SHAPED_FEATURES, feature_matrix
 
@@ -38,11 +40,13 @@ class TeacherOptions:
     """Everything that shapes the teacher's output besides its inputs.
 
     ``onsets``: emotion onset/offset dynamics; ``variation``: amount of natural variation;
+    ``beats``: brow raises on emphasised (long) vowels;
     ``rounding_narrows``: fraction of smile/stretch removed at full lip rounding (0..1).
     """
 
     onsets: expr.OnsetOptions = field(default_factory=expr.OnsetOptions)
     variation: var.VariationOptions = field(default_factory=var.VariationOptions)
+    beats: prosody.BeatOptions = field(default_factory=prosody.BeatOptions)
     rounding_narrows: float = 0.5
 
 
@@ -96,7 +100,9 @@ class Teacher:
         widening = expr.control_mask(expr.WIDENING_CONTROLS)
         face[:, widening] *= (1.0 - self.options.rounding_narrows * rounding)[:, None]
 
-        frames = speech + face + variation.micro
+        beats = prosody.brow_beats(prosody.emphasis(phones, times_s, self.options.beats), variation.beat_scale,
+                                   self.options.beats)  # (T, 174)
+        frames = speech + face + beats + variation.micro
         return schema.clamp(frames).astype(np.float32)
 
     @staticmethod

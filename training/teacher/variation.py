@@ -40,6 +40,7 @@ class VariationOptions:
     ``au_gain_sd``: per-clip relative spread of each action unit's strength.
     ``asymmetry_sd``: per-clip relative left/right difference of expression controls.
     ``onset_jitter_s``: emotion timing is shifted by up to this much (uniform, seconds).
+    ``beat_scale_range``: per-clip range of brow-beat height (how animated the speaker's brows are).
     """
 
     micro_scale: float = 1.0
@@ -48,17 +49,20 @@ class VariationOptions:
     au_gain_sd: float = 0.06
     asymmetry_sd: float = 0.04
     onset_jitter_s: float = 0.06
+    beat_scale_range: tuple[float, float] = (0.5, 1.3)
 
 
 @dataclass(frozen=True)
 class Variation:
     """One clip's random draws. ``micro``: (T, 174) additive micro-motion; ``au_gain``: (U,);
-    ``side_gain``: (174,); ``onset_shift_s``: emotion timing shift (s, positive = later)."""
+    ``side_gain``: (174,); ``onset_shift_s``: emotion timing shift (s, positive = later);
+    ``beat_scale``: brow-beat height multiplier."""
 
     micro: np.ndarray
     au_gain: np.ndarray
     side_gain: np.ndarray
     onset_shift_s: float
+    beat_scale: float
 
 
 _SINES = 4
@@ -85,4 +89,6 @@ def draw(rng: np.random.Generator, num_frames: int, fps: float, num_action_units
         for side, (name, own) in enumerate(zip(expand_sides(control), (left, right))):
             motion = shared[k] * left + (1.0 - shared[k]) * own
             micro[:, schema.index(name)] += a * (opts.micro_baseline + motion)
-    return Variation(micro=micro, au_gain=au_gain, side_gain=side_gain, onset_shift_s=onset_shift_s)
+    beat_scale = float(rng.uniform(*opts.beat_scale_range))
+    return Variation(micro=micro, au_gain=au_gain, side_gain=side_gain, onset_shift_s=onset_shift_s,
+                     beat_scale=beat_scale)
