@@ -27,7 +27,7 @@ from training.teacher import coarticulation as coart
 from training.teacher import expressions as expr
 from training.teacher import prosody
 from training.teacher import variation as var
-from training.teacher.visemes import F, FEATURES, SHAPED_FEATURES, feature_matrix
+from training.teacher.visemes import F, SHAPED_FEATURES, feature_matrix
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,7 @@ class Teacher:
         fps: float = FPS, seed: int = 0, speaker_style: float | None = None,
     ) -> np.ndarray:
         style = _check_inputs(phones, emotion, num_frames, fps, speaker_style)
+        log.debug("teacher: %d phones -> %d frames at %g fps, seed %d", len(phones), num_frames, fps, seed)
         schema = rig()
         rng = np.random.default_rng(seed)
         variation = var.draw(rng, num_frames, fps, len(expr.ACTION_UNITS), self.options.variation)
@@ -142,4 +143,4 @@ def _check_inputs(phones, emotion, num_frames, fps, speaker_style) -> float:
     return float(speaker_style)
 
 
-__all__ = ["FEATURES", "Teacher", "TeacherOptions", "animate_phones"]
+__all__ = ["Teacher", "TeacherOptions", "animate_phones"]

@@ -34,7 +34,7 @@ def test_shape_dtype_and_ranges(sentences):
     assert animate_phones(sentences[0].spans, HAPPY, 0).shape == (0, len(schema))
 
 
-def test_deterministic_for_a_seed_and_seed_only_varies_the_non_essentials(sentences, col):
+def test_deterministic_for_a_seed_and_seed_only_varies_the_non_essentials(sentences):
     utt = sentences[0]
     a = animate_phones(utt.spans, HAPPY, utt.num_frames, seed=7)
     np.testing.assert_array_equal(a, animate_phones(utt.spans, HAPPY, utt.num_frames, seed=7))
