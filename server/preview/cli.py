@@ -14,12 +14,8 @@ from pathlib import Path
 from model.emotion import EmotionTrack
 from model.errors import InputError
 from server.animation import Animation
-from server.audio_io import decode_file
-from server.formats import FORMATS, read, write
+from server.formats import FORMATS, format_of, read, write
 from server.postfx_args import add_postfx_arguments, postfx_options_from_args
-from server.preview.movie import PreviewOptions, write_preview
-from server.preview.render import RenderOptions
-from server.preview.video import VideoOptions
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +59,10 @@ def _kind(path: Path) -> str:
 
 
 def _animate(args: argparse.Namespace, audio) -> Animation:
+    from server.options import RequestOptions
     from server.pipeline import Pipeline
 
     track = EmotionTrack.load(args.emotion_track) if args.emotion_track else EmotionTrack.parse(args.emotion)
-    from server.options import RequestOptions
 
     options = RequestOptions(postfx_options_from_args(args), (), args.seed)
     pipeline = Pipeline.load(args.checkpoint)
@@ -84,9 +80,13 @@ def _check_args(args: argparse.Namespace) -> str:
         raise InputError("--audio is for animation input; INPUT is already audio")
     if args.compare is not None and _kind(args.compare) != "animation":
         raise InputError(f"--compare needs an animation file ({', '.join(ANIMATION_EXTENSIONS)})")
-    if args.save_animation is not None and kind != "animation":
-        from server.formats import format_of
+    if args.save_animation is not None:
+        if kind != "audio":
+            raise InputError("--save-animation is for audio input; INPUT is already an animation")
         format_of(args.save_animation)
+    if args.labels is not None and len(args.labels.split(",")) != 1 + (args.compare is not None):
+        raise InputError(f"--labels needs {1 + (args.compare is not None)} comma-separated labels, "
+                         f"got {args.labels!r}")
     if not 64 <= args.size <= 4096 or args.size % 2:
         raise InputError(f"--size must be an even number of pixels in 64..4096, got {args.size}")
     if args.fps is not None and not 1 <= args.fps <= 240:
@@ -96,6 +96,11 @@ def _check_args(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     kind = _check_args(args)
+    from server.audio_io import decode_file  # heavy imports only once the arguments are valid
+    from server.preview.movie import PreviewOptions, write_preview
+    from server.preview.render import RenderOptions
+    from server.preview.video import VideoOptions
+
     if kind == "audio":
         audio = decode_file(args.input)  # fail fast on bad audio, before loading the model
         anim = _animate(args, audio)

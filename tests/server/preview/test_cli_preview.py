@@ -1,0 +1,95 @@
+"""`emoface preview` and `emoface plot` as a user runs them: real subprocesses, real files."""
+import subprocess
+import sys
+
+import av
+import numpy as np
+import pytest
+
+from emoface_testing import encode_audio, speechlike
+from model.constants import SAMPLE_RATE_HZ, frame_count
+from server.formats import FORMATS, read, write
+
+EMOFACE = [sys.executable, "-m", "server.cli"]
+
+
+def emoface(*args):
+    return subprocess.run([*EMOFACE, *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+def video_info(path):
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        return (sum(1 for _ in c.decode(video=0)), v.codec_context.width, v.codec_context.height,
+                len(c.streams.audio))
+
+
+@pytest.fixture(scope="module")
+def wav(tmp_path_factory):
+    path = tmp_path_factory.mktemp("audio") / "line.wav"
+    path.write_bytes(encode_audio(speechlike(1.0, 22050), 22050))
+    return path
+
+
+@pytest.fixture
+def anim_file(tmp_path, talking_anim):
+    return write(talking_anim, tmp_path / "take.json")
+
+
+def test_preview_audio_animates_then_renders(tmp_path, wav, tiny_checkpoint):
+    out, saved = tmp_path / "line.mp4", tmp_path / "line.npz"
+    proc = emoface("preview", wav, "--emotion", "happy:0.8", "--seed", 3, "--checkpoint", tiny_checkpoint,
+                   "--size", 128, "--save-animation", saved, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    n = frame_count(SAMPLE_RATE_HZ)  # 1 s of audio
+    assert video_info(out) == (n, 128, 128, 1)
+    anim = read(saved)
+    assert anim.num_frames == n and anim.options["seed"] == 3
+    assert f"wrote {n} frames" in proc.stdout and "real time" in proc.stdout
+
+
+def test_preview_animation_with_audio_and_compare(tmp_path, anim_file, wav, talking_anim):
+    other = write(talking_anim, tmp_path / "other.csv")
+    out = tmp_path / "cmp.mp4"
+    proc = emoface("preview", anim_file, "--audio", wav, "--compare", other, "--labels", "json,csv",
+                   "--size", 96, "--fps", 30, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    frames, width, height, audio_streams = video_info(out)
+    assert frames == 45 and width == 192 and height > 96 and audio_streams == 1
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_plot_every_input_format(tmp_path, talking_anim, fmt):
+    src = write(talking_anim, tmp_path / f"take.{fmt}")
+    out = tmp_path / f"take_{fmt}.png"
+    proc = emoface("plot", src, "-o", out, "--groups", "jaw,eye", "--dpi", 40)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes().startswith(b"\x89PNG") and "wrote" in proc.stdout
+
+
+BAD = [
+    (["preview", "{missing}.json", "-o", "{tmp}/a.mp4"], "animation file not found"),
+    (["preview", "{anim}", "-o", "{tmp}/a.avi"], ".mp4"),
+    (["preview", "{tmp}/notes.docx", "-o", "{tmp}/a.mp4"], "extension"),
+    (["preview", "{anim}", "--audio", "{missing}.wav", "-o", "{tmp}/a.mp4"], "audio file not found"),
+    (["preview", "{anim}", "--compare", "{anim}", "--labels", "one", "-o", "{tmp}/a.mp4"], "label"),
+    (["preview", "{anim}", "--size", "101", "-o", "{tmp}/a.mp4"], "--size"),
+    (["preview", "{corrupt}", "-o", "{tmp}/a.mp4"], "cannot read"),
+    (["plot", "{anim}", "-o", "{tmp}/a.png", "--groups", "lips"], "unknown control group"),
+    (["plot", "{anim}", "-o", "{tmp}/a.png", "--controls", "CTRL_C_nope.ty"], "unknown control"),
+    (["plot", "{anim}", "-o", "{tmp}/a.gif"], ".png"),
+    (["plot", "{corrupt}", "-o", "{tmp}/a.png"], "cannot read"),
+]
+
+
+@pytest.mark.parametrize("argv,message", BAD, ids=[f"{a[0]}-{m}" for a, m in BAD])
+def test_bad_inputs_exit_2_with_one_line(tmp_path, anim_file, argv, message):
+    corrupt = tmp_path / "corrupt.json"
+    corrupt.write_text('{"controls": ["CTRL_C_jaw.ty"], "frames": [[0.1, ')
+    (tmp_path / "notes.docx").write_bytes(b"not media")
+    fill = {"tmp": tmp_path, "anim": anim_file, "missing": tmp_path / "missing", "corrupt": corrupt}
+    proc = emoface(*[a.format(**fill) for a in argv])
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"emoface {argv[0]}: error:") and message in lines[0], proc.stderr
+    assert not list(tmp_path.glob("a.*")) and not list(tmp_path.glob(".preview-*"))
