@@ -138,7 +138,7 @@ def _v(*targets: _Target, dom=_VOWEL, glide_at: float = 0.5) -> Viseme:
     return Viseme(tuple(targets), dom, glide_at)
 
 
-_AA = {"jaw_open": 0.5, "lower_lip_down": 0.15}
+_AA = {"jaw_open": 0.47, "lower_lip_down": 0.15}
 _AO = {"jaw_open": 0.42, "purse": 0.3, "funnel": 0.3}
 _EH = {"jaw_open": 0.34, "spread": 0.15, "lower_lip_down": 0.1}
 _IY = {"jaw_open": 0.13, "spread": 0.38, "body_up": 0.5}
@@ -147,7 +147,7 @@ _UW = {"jaw_open": 0.13, "purse": 0.8, "funnel": 0.3}
 VISEMES: dict[str, Viseme] = {
     SILENCE: _v({}, dom=_PAUSE),
     "AA": _v(_AA),
-    "AE": _v({"jaw_open": 0.48, "spread": 0.25, "lower_lip_down": 0.2, "upper_lip_up": 0.1}),
+    "AE": _v({"jaw_open": 0.45, "spread": 0.25, "lower_lip_down": 0.2, "upper_lip_up": 0.1}),
     "AH": _v({"jaw_open": 0.36}),
     "AO": _v(_AO, dom=_ROUND_VOWEL),
     "AW": _v(_AA, {"jaw_open": 0.17, "purse": 0.6, "funnel": 0.3}, glide_at=0.55),
