@@ -145,9 +145,53 @@ def brow_shape(p: FaceParams, t: int, side: int) -> np.ndarray:
     return np.stack([x, y], 1)
 
 
+def _lip_edges(p: FaceParams, t: int, u: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Inner and outer lip edges ``(len(u),)`` each: (inner_u, inner_d, outer_u, outer_d), y in design units."""
+    jaw = float(p.jaw_open[t])
+    rnd = _side_curve(0.5 * (p.round_u[t] + p.round_d[t]), u)
+    prof = np.clip(1 - np.abs(u) ** 2, 0, None) ** (1.0 - 0.5 * rnd)  # rounder opening when rounded
+    press = _side_curve(p.lip_press[t], u)
+    opening = jaw * GAP_AT_FULL_JAW
+    funnel = _side_curve(p.funnel[t], u)
+    gap_u = (0.25 * opening * (1 - _side_curve(p.together_u[t], u)) + 18 * _side_curve(p.lip_raise_u[t], u)
+             + 10 * funnel) * (1 - 0.8 * press)
+    gap_d = (0.75 * opening * (1 - _side_curve(p.together_d[t], u)) + 20 * _side_curve(p.lip_depress_d[t], u)
+             + 10 * funnel) * (1 - 0.8 * press)
+    inner_u = centre - gap_u * prof
+    inner_d = centre + gap_d * prof
+    th_u = LIP_U * (1 + 0.35 * _side_curve(p.round_u[t], u) + 0.3 * _side_curve(p.thick_u[t], u)
+                    - 0.6 * np.clip(_side_curve(p.roll_u[t], u), 0, 1) - 0.35 * press)
+    th_d = LIP_D * (1 + 0.35 * _side_curve(p.round_d[t], u) + 0.3 * _side_curve(p.thick_d[t], u)
+                    - 0.6 * np.clip(_side_curve(p.roll_d[t], u), 0, 1) - 0.35 * press)
+    taper = np.clip(1 - 0.8 * u ** 2, 0.1, None)
+    bow = 6 * np.exp(-(u / 0.12) ** 2)  # philtrum dip in the upper lip's outer edge
+    outer_u = inner_u - np.clip(th_u, 3, None) * taper + bow
+    outer_d = inner_d + np.clip(th_d, 3, None) * taper
+    return inner_u, inner_d, outer_u, outer_d
+
+
+def _teeth_and_tongue(p: FaceParams, t: int, mx: float, my: float, lower_lip_y: float):
+    """Upper and lower teeth polygons ``(4, 2)``, tongue ellipse, and the tongue-out ellipse (or None)."""
+    tw = 0.8 * MOUTH_HALF_W
+    round_u, round_d = float(np.mean(p.round_u[t])), float(np.mean(p.round_d[t]))
+    top_u = my - 12 - 10 * float(p.teeth_show_u[t])
+    bottom_u = my + 10 - 24 * round_u  # lips pushed out (purse, funnel) hide the teeth
+    teeth_upper = np.array([[mx - tw, top_u], [mx + tw, top_u], [mx + tw, bottom_u], [mx - tw, bottom_u]])
+    low_y = my + 0.75 * float(p.jaw_open[t]) * GAP_AT_FULL_JAW  # the lower teeth ride on the jaw
+    top_d = low_y - 6 + 16 * round_d
+    teeth_lower = np.array([[mx - tw * 0.9, top_d], [mx + tw * 0.9, top_d],
+                            [mx + tw * 0.9, low_y + 26], [mx - tw * 0.9, low_y + 26]])
+    tx = mx + 20 * float(p.tongue_side[t])
+    tongue = (tx, low_y + 14 - 35 * float(p.tongue_up[t]), 0.7 * MOUTH_HALF_W, 26.0)
+    out = float(p.tongue_out[t])
+    tongue_out = (tx, lower_lip_y + 25 * out, 35.0, 14 + 22 * out) if out > 0.15 else None
+    return teeth_upper, teeth_lower, tongue, tongue_out
+
+
 def mouth_shapes(p: FaceParams, t: int) -> MouthShapes:
     """Lips, opening, teeth and tongue. The lower lip follows the jaw unless the lips are held together;
-    the corners move up (smile) or down (frown), out (stretch) or in (purse/funnel)."""
+    the corners move up (smile) or down (frown), out (stretch) or in (purse/funnel, which also shrinks
+    the opening inside the lips to a rounder hole)."""
     u = _U
     jaw = float(p.jaw_open[t])
     mx = CENTRE_X + 40 * float(p.mouth_shift_x[t]) + 20 * float(p.jaw_side[t])
@@ -155,47 +199,20 @@ def mouth_shapes(p: FaceParams, t: int) -> MouthShapes:
     half_w = MOUTH_HALF_W * (1 + 0.4 * p.corner_out[t]) * (1 - 0.08 * jaw)  # (2,) per side
     corner_y = my - 32 * p.corner_up[t] + 14 * jaw
     x = mx + np.where(u >= 0, u * half_w[0], u * half_w[1])
-    centre = my + (_side_curve(corner_y, u) - my) * np.abs(u) ** 1.7
     rnd = _side_curve(0.5 * (p.round_u[t] + p.round_d[t]), u)
-    prof = np.clip(1 - np.abs(u) ** 2, 0, None) ** (1.0 - 0.5 * rnd)
-    press = _side_curve(p.lip_press[t], u)
-    opening = jaw * GAP_AT_FULL_JAW
-    funnel = _side_curve(p.funnel[t], u)
-    gap_u = (0.25 * opening * (1 - _side_curve(p.together_u[t], u)) + 18 * _side_curve(p.lip_raise_u[t], u)
-             + 8 * funnel) * (1 - 0.8 * press)
-    gap_d = (0.75 * opening * (1 - _side_curve(p.together_d[t], u)) + 20 * _side_curve(p.lip_depress_d[t], u)
-             + 8 * funnel) * (1 - 0.8 * press)
-    inner_u = centre - gap_u * prof
-    inner_d = centre + gap_d * prof
-    th_u = LIP_U * (1 + 0.6 * _side_curve(p.round_u[t], u) + 0.3 * _side_curve(p.thick_u[t], u)
-                    - 0.6 * np.clip(_side_curve(p.roll_u[t], u), 0, 1) - 0.35 * press)
-    th_d = LIP_D * (1 + 0.6 * _side_curve(p.round_d[t], u) + 0.3 * _side_curve(p.thick_d[t], u)
-                    - 0.6 * np.clip(_side_curve(p.roll_d[t], u), 0, 1) - 0.35 * press)
-    taper = np.clip(1 - 0.8 * u ** 2, 0.1, None)
-    bow = 6 * np.exp(-(u / 0.12) ** 2)  # philtrum dip in the upper lip's outer edge
-    outer_u = inner_u - np.clip(th_u, 3, None) * taper + bow
-    outer_d = inner_d + np.clip(th_d, 3, None) * taper
-    pts = lambda ys: np.stack([x, ys], 1)  # noqa: E731
-    upper_lip = np.concatenate([pts(outer_u), pts(inner_u)[::-1]])
-    lower_lip = np.concatenate([pts(inner_d), pts(outer_d)[::-1]])
+    x_in = mx + (x - mx) * (1 - 0.4 * rnd)  # a rounded mouth is a ring: the hole is narrower than the lips
+    centre = my + (_side_curve(corner_y, u) - my) * np.abs(u) ** 1.7
+    inner_u, inner_d, outer_u, outer_d = _lip_edges(p, t, u, centre)
+    outer = lambda ys: np.stack([x, ys], 1)  # noqa: E731
+    inner = lambda ys: np.stack([x_in, ys], 1)  # noqa: E731
+    upper_lip = np.concatenate([outer(outer_u), inner(inner_u)[::-1]])
+    lower_lip = np.concatenate([inner(inner_d), outer(outer_d)[::-1]])
     interior = None
     if float(np.max(inner_d - inner_u)) > 1.5:
-        interior = np.concatenate([pts(inner_u), pts(inner_d)[::-1]])
-    tw = 0.8 * MOUTH_HALF_W
-    teeth_top_u = my - 12 - 10 * float(p.teeth_show_u[t])
-    teeth_bottom_u = my + 10 - 16 * float(np.mean(p.round_u[t]))  # pushed-out lips hide the teeth
-    teeth_upper = np.array([[mx - tw, teeth_top_u], [mx + tw, teeth_top_u], [mx + tw, teeth_bottom_u],
-                            [mx - tw, teeth_bottom_u]])
-    low_y = my + 0.75 * opening
-    teeth_lower = np.array([[mx - tw * 0.9, low_y - 6], [mx + tw * 0.9, low_y - 6],
-                            [mx + tw * 0.9, low_y + 26], [mx - tw * 0.9, low_y + 26]])
-    tongue = (mx + 20 * float(p.tongue_side[t]), low_y + 6 - 35 * float(p.tongue_up[t]), 0.7 * MOUTH_HALF_W, 26.0)
-    tongue_out = None
-    if float(p.tongue_out[t]) > 0.15:
-        to = float(p.tongue_out[t])
-        tongue_out = (mx + 20 * float(p.tongue_side[t]), float(inner_d[12]) + 25 * to, 35.0, 14 + 22 * to)
+        interior = np.concatenate([inner(inner_u), inner(inner_d)[::-1]])
+    teeth_upper, teeth_lower, tongue, tongue_out = _teeth_and_tongue(p, t, mx, my, float(inner_d[len(u) // 2]))
     corners = np.array([[x[-1], centre[-1]], [x[0], centre[0]]])
-    return MouthShapes(upper_lip, lower_lip, interior, pts(centre), teeth_upper, teeth_lower, tongue,
+    return MouthShapes(upper_lip, lower_lip, interior, inner(centre), teeth_upper, teeth_lower, tongue,
                        tongue_out, corners)
 
 

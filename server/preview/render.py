@@ -1,8 +1,8 @@
 """Draw the preview face with Pillow: shapes from :mod:`face_geometry` -> RGB frames.
 
 One :class:`FaceRenderer` is built per video (static parts are drawn once) and renders
-frames as ``(H, W, 3)`` uint8 arrays. :func:`side_by_side` puts labelled panels next to
-each other for comparisons.
+frames as Pillow images or ``(H, W, 3)`` uint8 arrays. :class:`PanelCanvas` puts labelled
+panels next to each other for comparisons.
 """
 from __future__ import annotations
 
@@ -225,8 +225,3 @@ def label_strip(labels: list[str], panel_px: int) -> np.ndarray:
         d.text((panel_px * (i + 0.5), height / 2), text, fill=TEXT, font=font, anchor="mm")
     return np.asarray(img)
 
-
-def side_by_side(panels: list[np.ndarray], header: np.ndarray | None = None) -> np.ndarray:
-    """Panels ``(H, W, 3)`` next to each other, under an optional header of the combined width."""
-    row = np.concatenate(panels, axis=1)
-    return row if header is None else np.concatenate([header, row], axis=0)

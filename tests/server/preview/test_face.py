@@ -108,3 +108,14 @@ def test_every_control_name_the_face_reads_exists():
     p = FaceParams.from_frames(full)
     shapes = face_shapes(p, 1)
     assert np.all(np.isfinite(shapes.head)) and np.all(np.isfinite(shapes.mouth.upper_lip))
+
+
+def test_rounded_mouth_is_a_ring():
+    """Purse + funnel with a little jaw: the hole is narrower than the lips around it."""
+    values = {"CTRL_C_jaw.ty": 0.25, **{f"CTRL_{s}_mouth_{c}.ty": 0.8 for s in "LR"
+                                        for c in ("purseU", "purseD", "funnelU", "funnelD")}}
+    m = mouth_shapes(params(values), 0)
+    flat = mouth_shapes(params({"CTRL_C_jaw.ty": 0.25}), 0)
+    assert m.interior is not None and flat.interior is not None
+    ring = np.ptp(m.interior[:, 0]) / np.ptp(m.upper_lip[:, 0])
+    assert ring < 0.75 and np.ptp(flat.interior[:, 0]) / np.ptp(flat.upper_lip[:, 0]) > 0.95
