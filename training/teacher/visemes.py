@@ -18,7 +18,7 @@ from functools import cache
 import numpy as np
 
 from model.rig import rig
-from training.phones import PHONES, SILENCE
+from training.phones import SILENCE
 
 FEATURES: tuple[str, ...] = (
     "jaw_open",  # jaw drop
@@ -197,16 +197,6 @@ LABIODENTALS = frozenset({"F", "V"})
 DENTALS = frozenset({"TH", "DH"})
 ALVEOLARS = frozenset({"T", "D", "N", "L"})
 ROUNDED = frozenset({"W", "UW", "OW", "UH", "AO"})
-
-
-def _check_complete() -> None:
-    missing = set(PHONES) - set(VISEMES)
-    unknown = {k for v in VISEMES.values() for t in v.targets for k in t} - set(FEATURES)
-    if missing or unknown:
-        raise RuntimeError(f"viseme table incomplete: missing {sorted(missing)}, unknown features {sorted(unknown)}")
-
-
-_check_complete()
 
 
 def target_vector(target: _Target) -> np.ndarray:

@@ -180,3 +180,14 @@ def test_adjacent_bilabials_hold_one_closure(make_utterance, col):
     utt = make_utterance("AH M P S")
     closed = run(utt)[utt.mid_frame(1): utt.mid_frame(2) + 1, col("CTRL_L_mouth_lipsTogetherU.ty")]
     assert closed.min() >= 0.95
+
+
+def test_every_phone_has_a_viseme():
+    from training.phones import PHONES
+    from training.teacher.visemes import FEATURES, VISEMES
+
+    assert set(VISEMES) == set(PHONES)
+    for phone, viseme in VISEMES.items():
+        assert 1 <= len(viseme.targets) <= 2, phone
+        assert all(name in FEATURES for target in viseme.targets for name in target), phone
+        assert all(d.strength > 0 and d.lead_s > 0 and d.lag_s > 0 for d in viseme.dominance), phone
