@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga")
 ANIMATION_EXTENSIONS = tuple("." + f for f in FORMATS)
+STILL_EXTENSIONS = (".png", ".jpg", ".jpeg")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +30,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "muxed in. INPUT is an animation (.json, .csv, .npz, .txt; give its audio with "
                                    "--audio) or speech audio (.wav, .flac, .ogg), which is animated first.")
     p.add_argument("input", type=Path, help="animation file or audio file")
-    p.add_argument("-o", "--output", type=Path, required=True, help="output video (.mp4)")
+    p.add_argument("-o", "--output", type=Path, required=True,
+                   help="output video (.mp4), or a still image (.png/.jpg) of the frame at --at")
+    p.add_argument("--at", type=float, default=0.0, metavar="SECONDS",
+                   help="time of the frame written when the output is a still image (default 0)")
     p.add_argument("--audio", type=Path, help="audio to mux in when INPUT is an animation (WAV, FLAC or OGG)")
     p.add_argument("--compare", type=Path, help="second animation of the same audio, drawn side by side")
     p.add_argument("--labels", help="comma-separated panel labels, one per animation (e.g. offline,stream)")
@@ -73,8 +77,8 @@ def _animate(args: argparse.Namespace, audio) -> Animation:
 
 
 def _check_args(args: argparse.Namespace) -> str:
-    if args.output.suffix.lower() != ".mp4":
-        raise InputError(f"preview output must be an .mp4 file, got {args.output.name!r}")
+    if args.output.suffix.lower() not in (".mp4",) + STILL_EXTENSIONS:
+        raise InputError(f"preview output must be an .mp4 video or a .png/.jpg still, got {args.output.name!r}")
     kind = _kind(args.input)
     if kind == "audio" and args.audio:
         raise InputError("--audio is for animation input; INPUT is already audio")
@@ -97,7 +101,7 @@ def _check_args(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     kind = _check_args(args)
     from server.audio_io import decode_file  # heavy imports only once the arguments are valid
-    from server.preview.movie import PreviewOptions, write_preview
+    from server.preview.movie import PreviewOptions, write_preview, write_still
     from server.preview.render import RenderOptions
     from server.preview.video import VideoOptions
 
@@ -113,9 +117,12 @@ def run(args: argparse.Namespace) -> int:
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
     if labels is None and args.compare:
         labels = [_label(args.input), _label(args.compare)]
-    options = PreviewOptions(fps=args.fps, render=RenderOptions(args.size, 2 if args.antialias else 1,
-                                                                not args.no_caption),
-                             video=VideoOptions(crf=args.crf))
+    render = RenderOptions(args.size, 2 if args.antialias else 1, not args.no_caption)
+    if args.output.suffix.lower() in STILL_EXTENSIONS:
+        write_still(args.output, anims, args.at, labels, render)
+        print(f"wrote the frame at {args.at:g} s to {args.output}")
+        return 0
+    options = PreviewOptions(fps=args.fps, render=render, video=VideoOptions(crf=args.crf))
     stats = write_preview(args.output, anims, audio, labels, options)
     print(f"wrote {stats.num_frames} frames ({stats.duration_s:.2f} s at {stats.fps:g} fps, "
           f"{stats.width_px}x{stats.height_px}{', with audio' if audio is not None else ', no audio'}) "

@@ -17,6 +17,7 @@ from model.constants import EMOTIONS, SAMPLE_RATE_HZ
 from model.emotion import EmotionTrack
 from model.errors import InputError
 from server.animation import Animation
+from server.formats import atomic_path
 from server.preview.face_params import FaceParams
 from server.preview.render import FaceRenderer, PanelCanvas, RenderOptions
 from server.preview.video import VideoOptions, VideoWriter
@@ -94,19 +95,10 @@ def _fit_length(frames: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([frames, np.repeat(pad, n - len(frames), axis=0)])
 
 
-def write_preview(path: str | Path, animations: list[Animation], audio: np.ndarray | None = None,
-                  labels: list[str] | None = None, options: PreviewOptions = PreviewOptions()) -> PreviewStats:
-    """Render ``animations`` (1..4, side by side) to an MP4 at ``path``.
-
-    audio: 16 kHz mono float32 ``(n,)`` to mux in (cut or padded to the video length), or None.
-    labels: one label per animation, drawn above the panels (required when comparing).
-    The video has as many frames as the first animation at the output rate.
-    """
+def _panel_params(animations: list[Animation], fps: float) -> tuple[list[FaceParams], int]:
+    """Drawing parameters of each animation at ``fps``, all cut/held to the first one's length."""
     if not 1 <= len(animations) <= MAX_PANELS:
         raise InputError(f"preview takes 1 to {MAX_PANELS} animations, got {len(animations)}")
-    if labels is not None and len(labels) != len(animations):
-        raise InputError(f"got {len(labels)} labels for {len(animations)} animations; give one label each")
-    fps = float(options.fps or animations[0].fps)
     if not 1 <= fps <= 240:
         raise InputError(f"frame rate must be 1..240 fps, got {fps:g}")
     tracks = [resample_frames(a.full(), a.fps, fps) for a in animations]
@@ -116,7 +108,45 @@ def write_preview(path: str | Path, animations: list[Animation], audio: np.ndarr
     for i, tr in enumerate(tracks[1:], start=1):
         if abs(len(tr) - n) > max(2, 0.05 * n):
             log.warning("animation %d has %d frames, the first has %d; holding/cutting to %d", i + 1, len(tr), n, n)
-    params = [FaceParams.from_frames(_fit_length(tr, n)) for tr in tracks]
+    return [FaceParams.from_frames(_fit_length(tr, n)) for tr in tracks], n
+
+
+def write_still(path: str | Path, animations: list[Animation], time_s: float, labels: list[str] | None = None,
+                render: RenderOptions = RenderOptions()) -> Path:
+    """One frame (the one shown at ``time_s``) of 1..4 animations side by side, as a PNG/JPEG image."""
+    from PIL import Image
+
+    if Path(path).suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise InputError(f"a still must be a .png or .jpg file, got {Path(path).name!r}")
+    if labels is not None and len(labels) != len(animations):
+        raise InputError(f"got {len(labels)} labels for {len(animations)} animations; give one label each")
+    fps = float(animations[0].fps) if animations else 1.0
+    params, n = _panel_params(animations, fps)
+    t = int(np.floor(time_s * fps + 1e-9))
+    if not 0 <= t < n:
+        raise InputError(f"--at {time_s:g} s is outside the animation (0 to {n / fps:.2f} s)")
+    renderer = FaceRenderer(render)
+    canvas = PanelCanvas(render.size_px, len(animations), labels)
+    raw = canvas.compose([renderer.render_image(p, t, emotion_captions(a, n, fps)[t])
+                          for p, a in zip(params, animations)])
+    with atomic_path(path) as tmp:
+        Image.frombytes("RGB", canvas.size, raw).save(tmp, format="PNG" if Path(path).suffix.lower() == ".png"
+                                                      else "JPEG")
+    return Path(path)
+
+
+def write_preview(path: str | Path, animations: list[Animation], audio: np.ndarray | None = None,
+                  labels: list[str] | None = None, options: PreviewOptions = PreviewOptions()) -> PreviewStats:
+    """Render ``animations`` (1..4, side by side) to an MP4 at ``path``.
+
+    audio: 16 kHz mono float32 ``(n,)`` to mux in (cut or padded to the video length), or None.
+    labels: one label per animation, drawn above the panels (required when comparing).
+    The video has as many frames as the first animation at the output rate.
+    """
+    if labels is not None and len(labels) != len(animations):
+        raise InputError(f"got {len(labels)} labels for {len(animations)} animations; give one label each")
+    fps = float(options.fps or (animations[0].fps if animations else 0))
+    params, n = _panel_params(animations, fps)
     captions = [emotion_captions(a, n, fps) for a in animations]
     renderer = FaceRenderer(options.render)
     canvas = PanelCanvas(options.render.size_px, len(animations), labels)

@@ -58,6 +58,16 @@ def test_preview_animation_with_audio_and_compare(tmp_path, anim_file, wav, talk
     assert frames == 45 and width == 192 and height > 96 and audio_streams == 1
 
 
+def test_preview_still_side_by_side(tmp_path, anim_file, talking_anim):
+    other = write(talking_anim, tmp_path / "other.txt")
+    out = tmp_path / "still.png"
+    proc = emoface("preview", anim_file, "--compare", other, "--at", 0.5, "--size", 96, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    from PIL import Image
+    with Image.open(out) as img:
+        assert img.size[0] == 192 and img.size[1] > 96
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_plot_every_input_format(tmp_path, talking_anim, fmt):
     src = write(talking_anim, tmp_path / f"take.{fmt}")
@@ -74,6 +84,7 @@ BAD = [
     (["preview", "{anim}", "--audio", "{missing}.wav", "-o", "{tmp}/a.mp4"], "audio file not found"),
     (["preview", "{anim}", "--compare", "{anim}", "--labels", "one", "-o", "{tmp}/a.mp4"], "label"),
     (["preview", "{anim}", "--size", "101", "-o", "{tmp}/a.mp4"], "--size"),
+    (["preview", "{anim}", "--at", "5", "-o", "{tmp}/a.png"], "outside the animation"),
     (["preview", "{corrupt}", "-o", "{tmp}/a.mp4"], "cannot read"),
     (["plot", "{anim}", "-o", "{tmp}/a.png", "--groups", "lips"], "unknown control group"),
     (["plot", "{anim}", "-o", "{tmp}/a.png", "--controls", "CTRL_C_nope.ty"], "unknown control"),

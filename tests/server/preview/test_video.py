@@ -8,7 +8,7 @@ from model.errors import InputError
 from model.rig import rig
 from server.animation import Animation
 from server.preview.face_params import neutral_frames
-from server.preview.movie import PreviewOptions, emotion_captions, write_preview
+from server.preview.movie import PreviewOptions, emotion_captions, write_preview, write_still
 from server.preview.render import RenderOptions
 from server.preview.video import VideoWriter, fit_audio
 
@@ -114,3 +114,21 @@ def test_emotion_captions_follow_the_track(talking_anim):
     caps = emotion_captions(talking_anim, 90, 60.0)
     assert caps[0].endswith("happy 0.80") and caps[-1].endswith("sad 0.50")
     assert caps[30].split()[0] == "0.50"
+
+
+def test_still_is_the_frame_shown_at_that_time(tmp_path, talking_anim):
+    from PIL import Image
+
+    from server.preview.face_params import FaceParams
+    from server.preview.render import FaceRenderer
+
+    out = write_still(tmp_path / "at.png", [talking_anim], 0.5, render=SMALL)
+    with Image.open(out) as img:
+        still = np.asarray(img.convert("RGB"))
+    expected = FaceRenderer(SMALL).render_frame(FaceParams.from_frames(talking_anim.full()), 30,
+                                                emotion_captions(talking_anim, 90, 60.0)[30])
+    assert np.array_equal(still, expected)
+    with pytest.raises(InputError, match="outside"):
+        write_still(tmp_path / "late.png", [talking_anim], 2.0)
+    with pytest.raises(InputError, match=".png"):
+        write_still(tmp_path / "x.gif", [talking_anim], 0.0)
