@@ -79,18 +79,27 @@ def segments(phones: Sequence[PhoneSpan]) -> Segments:
 
 
 def blend(segs: Segments, times_s: np.ndarray) -> np.ndarray:
-    """Dominance-blended features at ``times_s`` (T,) -> (T, F) float64."""
-    t = times_s[None, :]  # (1, T)
-    before = np.maximum(segs.start_s[:, None] - t, 0.0)  # (N, T) time until the segment starts
-    after = np.maximum(t - segs.end_s[:, None], 0.0)  # (N, T) time since it ended
+    """Dominance-blended features at ``times_s`` (T,) -> (T, F) float64.
+
+    The (N, T) dominance maps are computed in float32, in place (this runs over the whole
+    corpus); the blend itself is accumulated in float64.
+    """
+    t = times_s[None, :].astype(np.float32)  # (1, T)
+    before = np.maximum(segs.start_s[:, None].astype(np.float32) - t, 0.0)  # (N, T) time until the segment starts
+    after = np.maximum(t - segs.end_s[:, None].astype(np.float32), 0.0)  # (N, T) time since it ended
+    inv_lead = (np.sqrt(0.5) / segs.lead_s).astype(np.float32)  # (N, A)
+    inv_lag = (np.sqrt(0.5) / segs.lag_s).astype(np.float32)
+    strength = segs.strength.astype(np.float32)
     out = np.zeros((times_s.size, len(FEATURES)))
     feature_art = np.array(FEATURE_ARTICULATOR)
     for a in range(len(ARTICULATORS)):
-        z = (before / segs.lead_s[:, a:a + 1]) ** 2 + (after / segs.lag_s[:, a:a + 1]) ** 2  # (N, T)
-        dom = segs.strength[:, a:a + 1] * np.exp(-0.5 * z)  # (N, T)
-        total = dom.sum(axis=0) + REST_DOMINANCE  # (T,)
+        dom = np.square(before * inv_lead[:, a:a + 1])  # (N, T): 0.5 (d / lead)^2 before the segment
+        dom += np.square(after * inv_lag[:, a:a + 1])  # 0.5 (d / lag)^2 after it
+        np.exp(np.negative(dom, out=dom), out=dom)
+        dom *= strength[:, a:a + 1]  # dominance of each segment at each frame
+        total = dom.sum(axis=0, dtype=np.float64) + REST_DOMINANCE  # (T,)
         cols = np.flatnonzero(feature_art == a)
-        out[:, cols] = (dom.T @ segs.targets[:, cols]) / total[:, None]  # rest target is 0
+        out[:, cols] = (dom.T.astype(np.float64) @ segs.targets[:, cols]) / total[:, None]  # rest target is 0
     return out
 
 
