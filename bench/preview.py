@@ -7,6 +7,7 @@ brows and smiles, so every drawing path is exercised. Audio (a seeded tone + noi
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 from pathlib import Path
@@ -20,6 +21,7 @@ from model.rig import rig  # noqa: E402
 from server.animation import Animation  # noqa: E402
 from server.preview.movie import PreviewOptions, write_preview  # noqa: E402
 from server.preview.render import RenderOptions  # noqa: E402
+from server.preview.video import VideoOptions  # noqa: E402
 
 
 def synthetic_animation(duration_s: float, rng: np.random.Generator) -> Animation:
@@ -42,12 +44,19 @@ def synthetic_animation(duration_s: float, rng: np.random.Generator) -> Animatio
     return Animation(full)
 
 
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process and its finished children (ffmpeg)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--size", type=int, default=640)
     ap.add_argument("--supersample", type=int, default=1)
     ap.add_argument("--panels", type=int, default=1)
+    ap.add_argument("--preset", default=VideoOptions().preset, help="x264 preset")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("-o", "--output", type=Path, help="keep the video here (default: a temporary file)")
     args = ap.parse_args(argv)
@@ -56,14 +65,19 @@ def main(argv: list[str] | None = None) -> int:
     n_samples = int(args.seconds * SAMPLE_RATE_HZ)
     audio = (0.2 * np.sin(2 * np.pi * 220 * np.arange(n_samples) / SAMPLE_RATE_HZ)
              + 0.05 * rng.standard_normal(n_samples)).astype(np.float32)
-    opts = PreviewOptions(render=RenderOptions(size_px=args.size, supersample=args.supersample))
+    opts = PreviewOptions(render=RenderOptions(size_px=args.size, supersample=args.supersample),
+                          video=VideoOptions(preset=args.preset))
     labels = [f"panel {i + 1}" for i in range(args.panels)] if args.panels > 1 else None
+    cpu0 = _cpu_s()
     with tempfile.TemporaryDirectory() as tmp:
         out = args.output or Path(tmp) / "bench.mp4"
         stats = write_preview(out, [anim] * args.panels, audio, labels, opts)
+        size_kb = out.stat().st_size / 1024
+    cpu_s = _cpu_s() - cpu0
     print(f"{stats.num_frames} frames {stats.width_px}x{stats.height_px} at {stats.fps:g} fps "
-          f"(supersample {args.supersample}): {stats.wall_s:.2f} s wall, {stats.render_fps:.1f} frames/s, "
-          f"{stats.realtime_factor:.2f}x real time")
+          f"(supersample {args.supersample}, x264 {args.preset}): {stats.wall_s:.2f} s wall, {stats.render_fps:.1f} frames/s, "
+          f"{stats.realtime_factor:.2f}x real time, {size_kb:.0f} kB; CPU (Python + ffmpeg) {cpu_s:.2f} s "
+          f"= {cpu_s / stats.duration_s:.2f} CPU-s per video second")
     return 0
 
 
