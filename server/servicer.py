@@ -207,7 +207,7 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
             req = requests.next()
             kind = req.WhichOneof("part") if req is not None else "end_of_audio"  # half-close = end of audio
             if kind == "chunk":
-                yield from stream.chunk(req.chunk)
+                yield from stream.chunks([req.chunk, *requests.drain_chunks()])
             elif kind == "end_of_audio":
                 yield from stream.end()
                 return
@@ -237,16 +237,17 @@ class _Stream:
             fps=FPS, controls=list(self.session.controls), options_used=convert.options_to_pb(self.session.options),
             model_id=self.servicer.pipeline.model_id, lookahead_s=lookahead_s))
 
-    def chunk(self, chunk: pb.AudioChunk) -> Iterator[pb.StreamAnimateResponse]:
+    def chunks(self, chunks: list[pb.AudioChunk]) -> Iterator[pb.StreamAnimateResponse]:
+        """Push chunks that are waiting together as one model step (fewer, larger steps under load)."""
         arrived = time.monotonic()
-        keys = [convert.key_from_pb(k) for k in chunk.emotion_keys]
-        first, frames = self.servicer.pool.run(self.context, self._push, chunk.data, keys)
+        keys = [convert.key_from_pb(k) for c in chunks for k in c.emotion_keys]
+        first, frames = self.servicer.pool.run(self.context, self._push, [c.data for c in chunks], keys)
         if len(frames):
             self.servicer.metrics.chunk_latency_s.observe(time.monotonic() - arrived)
             yield self._batch(first, frames)
 
-    def _push(self, data: bytes, keys) -> tuple[int, np.ndarray]:
-        audio = self.decoder.push(data)
+    def _push(self, datas: list[bytes], keys) -> tuple[int, np.ndarray]:
+        audio = np.concatenate([self.decoder.push(d) for d in datas])
         self.samples_16k += len(audio)
         return self.session.push(audio, emotion_keys=keys)
 
@@ -282,6 +283,7 @@ class _RequestReader:
         self.idle_timeout_s, self.context = idle_timeout_s, context
         self._queue: queue.Queue = queue.Queue(maxsize=8)  # bounded: gRPC flow control reaches the client
         self._closed = threading.Event()
+        self._pending: Any = None  # a message taken by drain_chunks() that next() must return
         threading.Thread(target=self._read, args=(iterator,), name="emoface-stream-reader", daemon=True).start()
 
     def _read(self, iterator: Iterator) -> None:
@@ -306,15 +308,29 @@ class _RequestReader:
         """Stop the reader thread (the stream handler is done)."""
         self._closed.set()
 
+    def drain_chunks(self) -> list[pb.AudioChunk]:
+        """Chunks already received after the current one (no waiting); stops before any other message."""
+        out = []
+        while self._pending is None:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not self._END and item.WhichOneof("part") == "chunk":
+                out.append(item.chunk)
+            else:
+                self._pending = item
+        return out
+
     def next(self) -> pb.StreamAnimateRequest | None:
         """The next request; None when the client closed its side."""
+        if self._pending is not None:
+            item, self._pending = self._pending, None
+            return self._unwrap(item)
         waited_s = 0.0
         while True:
             try:
-                item = self._queue.get(timeout=_POLL_S)
-                if item is self._END and not self.context.is_active():
-                    raise RpcError(grpc.StatusCode.CANCELLED, "call cancelled")
-                return None if item is self._END else item
+                return self._unwrap(self._queue.get(timeout=_POLL_S))
             except queue.Empty:
                 waited_s += _POLL_S
                 if not self.context.is_active():
@@ -323,3 +339,8 @@ class _RequestReader:
                     raise RpcError(grpc.StatusCode.DEADLINE_EXCEEDED,
                                    f"no message for {self.idle_timeout_s:g} s (stream idle time-out); "
                                    "send audio chunks or end_of_audio") from None
+
+    def _unwrap(self, item: Any) -> pb.StreamAnimateRequest | None:
+        if item is self._END and not self.context.is_active():
+            raise RpcError(grpc.StatusCode.CANCELLED, "call cancelled")
+        return None if item is self._END else item

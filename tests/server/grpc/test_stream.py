@@ -1,6 +1,7 @@
 """StreamAnimate against a real server: order, counts, agreement with unary, emotion keys, errors."""
 from __future__ import annotations
 
+import threading
 import time
 
 import grpc
@@ -33,6 +34,25 @@ def _local_stream(pipeline, chunks, pcm: pb.PcmFormat, track, options, lookahead
     return np.concatenate(parts + [session.finish()[1]])
 
 
+def _lockstep(client, chunks, *args, **kwargs):
+    """Stream sending each chunk only after the previous one's frames arrived, so the server never
+    merges waiting chunks into one step (it does under load) and results are reproducible."""
+    answered = threading.Semaphore(0)
+
+    def one_at_a_time():
+        for i, c in enumerate(chunks):
+            if i and not answered.acquire(timeout=30):
+                raise AssertionError("no frames for a chunk")
+            yield c
+
+    stream = client.stream(one_at_a_time(), *args, **kwargs)
+    batches = []
+    for batch in stream:
+        batches.append(batch)
+        answered.release()
+    return stream, batches
+
+
 def test_stream_header_first_indices_contiguous_and_exact_count(server_address, stub):
     x = speechlike(2.0, 16000, seed=3)
     chunks = _pcm_chunks(x, 0.1, 16000)
@@ -61,13 +81,14 @@ def test_stream_matches_local_session_and_reports_unary_agreement(server_address
     track, options = EmotionTrack.parse("sad:0.8"), RequestOptions(seed=9)
     with FaceAnimationClient(server_address) as client:
         chunks = _pcm_chunks(x, 0.2, rate_hz, encoding)
-        anim = client.stream(chunks, track, options, encoding=encoding, sample_rate_hz=rate_hz).collect()
+        stream, batches = _lockstep(client, chunks, track, options, encoding=encoding, sample_rate_hz=rate_hz)
+        frames = np.concatenate([b.frames for b in batches])
         unary = client.animate(encode_audio(x, rate_hz, "WAV", "FLOAT"), track, options)
     local = _local_stream(pipeline, chunks, convert.pcm_to_pb(encoding, rate_hz, 1), track, options)
-    assert anim.frames.shape == unary.frames.shape == local.shape
-    assert np.array_equal(anim.frames, local)  # the service adds nothing to the session
-    assert anim.options == unary.options == options.to_dict()
-    mad = float(np.abs(anim.frames - unary.frames).mean())
+    assert frames.shape == unary.frames.shape == local.shape
+    assert np.array_equal(frames, local)  # the service adds nothing to the session
+    assert stream.options == unary.options == options.to_dict()
+    mad = float(np.abs(frames - unary.frames).mean())
     print(f"stream vs unary mean abs difference ({rate_hz} Hz {encoding}, tiny random model): {mad:.4f}")
     assert mad < 0.25  # bounded; the tiny random model is far rougher than a trained one
 
@@ -84,16 +105,15 @@ def test_encoded_file_stream_is_buffered_until_end_of_audio(server_address, pipe
 
 def test_emotion_key_mid_stream_changes_frames_from_its_time(server_address):
     x = speechlike(3.0, 16000, seed=6)
-    chunks = _pcm_chunks(x, 0.1, 16000)
+    chunks = _pcm_chunks(x, 0.2, 16000)  # 0.2 s: every chunk completes frames
     key_time_s = 1.5
     key = EmotionKey(key_time_s, one_hot("angry"), 1.0, 0.0)
-    keyed = [AudioChunk(c, (key,) if i == 15 else ()) for i, c in enumerate(chunks)]  # sent with audio 1.5-1.6 s
+    keyed = [AudioChunk(c, (key,) if i == 7 else ()) for i, c in enumerate(chunks)]  # sent with audio 1.4-1.6 s
     options = RequestOptions(seed=1)
     with FaceAnimationClient(server_address) as client:
-        plain = client.stream(chunks, EmotionTrack.constant("neutral"), options)
-        plain_frames = plain.collect().frames
-        with_key = client.stream(keyed, EmotionTrack.constant("neutral"), options)
-        batches = list(with_key)
+        _, plain = _lockstep(client, chunks, EmotionTrack.constant("neutral"), options)
+        plain_frames = np.concatenate([b.frames for b in plain])
+        with_key, batches = _lockstep(client, keyed, EmotionTrack.constant("neutral"), options)
     key_frame = int(key_time_s * FPS)
     frames = np.concatenate([b.frames for b in batches])
     sent_before_key = sum(len(b.frames) for b in batches if b.first_frame_index + len(b.frames) <= key_frame - 12)
