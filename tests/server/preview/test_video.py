@@ -132,3 +132,21 @@ def test_still_is_the_frame_shown_at_that_time(tmp_path, talking_anim):
         write_still(tmp_path / "late.png", [talking_anim], 2.0)
     with pytest.raises(InputError, match=".png"):
         write_still(tmp_path / "x.gif", [talking_anim], 0.0)
+
+
+def test_audio_is_in_sync_with_the_frames(tmp_path, talking_anim):
+    """A burst at 0.5 s in the input audio is at 0.5 s in the muxed track; both streams start at 0."""
+    from model.constants import SAMPLE_RATE_HZ
+
+    audio = np.zeros(int(1.5 * SAMPLE_RATE_HZ), np.float32)
+    start = int(0.5 * SAMPLE_RATE_HZ)
+    audio[start:start + 1600] = 0.5 * np.sin(2 * np.pi * 440 * np.arange(1600) / SAMPLE_RATE_HZ)
+    out = tmp_path / "sync.mp4"
+    write_preview(out, [talking_anim], audio, options=PreviewOptions(render=SMALL))
+    with av.open(str(out)) as c:
+        v, a = c.streams.video[0], c.streams.audio[0]
+        assert v.start_time == 0 and a.start_time == 0
+        rate = a.codec_context.sample_rate
+        decoded = np.concatenate([f.to_ndarray().reshape(-1) for f in c.decode(audio=0)])
+    onset_s = np.argmax(np.abs(decoded) > 0.1) / rate
+    assert onset_s == pytest.approx(0.5, abs=0.01)
