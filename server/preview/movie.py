@@ -101,6 +101,12 @@ def _panel_params(animations: list[Animation], fps: float) -> tuple[list[FacePar
         raise InputError(f"preview takes 1 to {MAX_PANELS} animations, got {len(animations)}")
     if not 1 <= fps <= 240:
         raise InputError(f"frame rate must be 1..240 fps, got {fps:g}")
+    for a in animations:
+        bad = np.argwhere(~np.isfinite(a.frames))
+        if len(bad):
+            t, c = bad[0]
+            raise InputError(f"the animation has NaN or infinite values ({len(bad)} in all, first at frame {t}, "
+                             f"control {a.controls[c]}); re-export it")
     tracks = [resample_frames(a.full(), a.fps, fps) for a in animations]
     n = len(tracks[0])
     if n == 0:
