@@ -163,6 +163,25 @@ def run_streams(address: str, n: int, stream_s: float, chunk_s: float, lookahead
             "errors": [r.error for r in results if r.error][:2]}
 
 
+def stream_unary_agreement(address: str, audio: np.ndarray, chunk_s: float, lookahead_s: float) -> dict:
+    """Mean/max absolute difference between a real-time-paced stream and Animate on the same audio and seed."""
+    pcm = (audio * 32767).astype("<i2").tobytes()
+    step = int(chunk_s * SAMPLE_RATE_HZ) * 2
+    chunks = [pcm[i:i + step] for i in range(0, len(pcm), step)]
+
+    def paced():
+        for c in chunks:
+            time.sleep(chunk_s)
+            yield c
+
+    track, options = EmotionTrack.parse("happy:0.6"), RequestOptions(seed=5)
+    with FaceAnimationClient(address, timeout_s=600) as client:
+        streamed = client.stream(paced(), track, options, lookahead_s=lookahead_s).collect().frames
+        unary = client.animate(wav_bytes(np.frombuffer(pcm, "<i2") / 32768.0), track, options).frames
+    diff = np.abs(streamed - unary)
+    return {"mean_abs_diff": float(diff.mean()), "max_abs_diff": float(diff.max()), "frames": len(unary)}
+
+
 # ------------------------------------------------------------------ driver
 def start_server(args) -> tuple[subprocess.Popen, str]:
     cmd = [str(Path(sys.executable).with_name("emoface")), "serve", "--port", "0", "--max-concurrent-requests", "64",
@@ -219,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{n:>8} {r['p50_chunk_to_frames_s']:>18.3f} {r['p95_chunk_to_frames_s']:>8.3f} "
                   f"{r['p95_first_frame_s']:>16.3f} {r['underruns']:>10} {r['streams_with_underrun']:>13} "
                   f"{r['late_frames']:>7}/{r['expected_frames']}" + (f"  errors: {r['errors']}" if r["errors"] else ""))
+        agree = stream_unary_agreement(address, speech_like(args.stream_s, rng), args.chunk_s, args.lookahead_s)
+        results["agreement"] = agree
+        print(f"\nstream vs unary (same audio and seed, {agree['frames']} frames): mean abs difference "
+              f"{agree['mean_abs_diff']:.4f}, max {agree['max_abs_diff']:.4f}")
         if args.json:
             args.json.write_text(json.dumps(results, indent=2))
     finally:
