@@ -103,10 +103,12 @@ class FaceParams:
 
     @classmethod
     def from_frames(cls, full: np.ndarray) -> FaceParams:
-        """Parameters from ``(T, 174)`` control values in rig order (see ``Animation.full()``)."""
+        """Parameters from ``(T, 174)`` control values in rig order (see ``Animation.full()``),
+        clipped to each control's range first."""
         full = np.asarray(full, dtype=np.float32)
         if full.ndim != 2 or full.shape[1] != len(rig()):
             raise ValueError(f"expected (T, {len(rig())}) control values, got {full.shape}")
+        full = rig().clamp(full).astype(np.float32)  # out-of-range values would only distort the drawing
         c = lambda name: _col(full, name)  # noqa: E731
         s = lambda stem: _sided(full, stem)  # noqa: E731
         purse_u, purse_d = _pair(full, "mouth_purseU.ty", "mouth_purseD.ty")

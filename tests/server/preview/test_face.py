@@ -119,3 +119,9 @@ def test_rounded_mouth_is_a_ring():
     assert m.interior is not None and flat.interior is not None
     ring = np.ptp(m.interior[:, 0]) / np.ptp(m.upper_lip[:, 0])
     assert ring < 0.75 and np.ptp(flat.interior[:, 0]) / np.ptp(flat.upper_lip[:, 0]) > 0.95
+
+
+def test_out_of_range_values_are_clipped_to_the_rig_range():
+    wild = params({"CTRL_C_jaw.ty": 7.0, "CTRL_L_eye_blink.ty": -5.0})
+    sane = params({"CTRL_C_jaw.ty": 1.0, "CTRL_L_eye_blink.ty": -1.0})
+    assert wild.jaw_open[0] == sane.jaw_open[0] and wild.blink[0, 0] == -1.0
