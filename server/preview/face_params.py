@@ -109,64 +109,89 @@ class FaceParams:
         if full.ndim != 2 or full.shape[1] != len(rig()):
             raise ValueError(f"expected (T, {len(rig())}) control values, got {full.shape}")
         full = rig().clamp(full).astype(np.float32)  # out-of-range values would only distort the drawing
-        c = lambda name: _col(full, name)  # noqa: E731
-        s = lambda stem: _sided(full, stem)  # noqa: E731
-        purse_u, purse_d = _pair(full, "mouth_purseU.ty", "mouth_purseD.ty")
-        funnel_u, funnel_d = _pair(full, "mouth_funnelU.ty", "mouth_funnelD.ty")
-        gaze_x = c("CTRL_C_eye.tx")[:, None] + s("eye.tx")
-        gaze_y = c("CTRL_C_eye.ty")[:, None] + s("eye.ty")
-        corner_up = (s("mouth_cornerPull.ty") * 0.8 + s("mouth_corner.ty") * 0.6
-                     + s("mouth_sharpCornerPull.ty") * 0.4 - s("mouth_cornerDepress.ty") * 0.9
-                     - s("mouth_stretch.ty") * 0.15)
-        corner_out = (s("mouth_cornerPull.ty") * 0.35 + s("mouth_stretch.ty") * 0.45 + s("mouth_dimple.ty") * 0.15
-                      + s("mouth_corner.tx") * 0.3 - np.maximum(purse_u, purse_d) * 0.7
-                      - np.maximum(funnel_u, funnel_d) * 0.4 - s("mouth_tightenU.ty") * 0.1)
-        out = cls(
-            jaw_open=np.maximum(c("CTRL_C_jaw.ty"), 0) + 0.35 * np.maximum(c("CTRL_C_jaw_openExtreme.ty"), 0),
-            jaw_side=c("CTRL_C_jaw.tx"),
-            jaw_forward=c("CTRL_C_jaw_fwdBack.ty"),
-            mouth_shift_x=c("CTRL_C_mouth.tx"),
-            mouth_shift_y=c("CTRL_C_mouth.ty"),
-            tongue_up=np.clip(c("CTRL_C_tongue.ty") + 0.5 * c("CTRL_C_tongue_tip.ty"), -1, 1),
-            tongue_out=np.clip(c("CTRL_C_tongue_inOut.ty"), 0, 1),
-            tongue_side=c("CTRL_C_tongue.tx"),
-            teeth_show_u=np.clip(s("mouth_upperLipRaise.ty").mean(1) * 0.6 + s("mouth_cornerPull.ty").mean(1) * 0.3, 0, 1),
-            teeth_show_d=np.clip(s("mouth_lowerLipDepress.ty").mean(1), 0, 1),
-            corner_up=np.clip(corner_up, -1, 1),
-            corner_out=np.clip(corner_out, -1, 1),
-            round_u=np.clip(purse_u + funnel_u, 0, 1),
-            round_d=np.clip(purse_d + funnel_d, 0, 1),
-            funnel=np.clip(0.5 * (funnel_u + funnel_d), 0, 1),
-            together_u=np.clip(s("mouth_lipsTogetherU.ty") + 0.5 * s("mouth_stretchLipsClose.ty"), 0, 1),
-            together_d=np.clip(s("mouth_lipsTogetherD.ty") + 0.5 * s("mouth_stretchLipsClose.ty"), 0, 1),
-            lip_raise_u=np.clip(s("mouth_upperLipRaise.ty"), 0, 1),
-            lip_depress_d=np.clip(s("mouth_lowerLipDepress.ty"), 0, 1),
-            lip_press=np.clip(0.5 * (s("mouth_pressU.ty") + s("mouth_pressD.ty")) + 0.5 * s("mouth_lipsPressU.ty")
-                              + 0.3 * (s("mouth_tightenU.ty") + s("mouth_tightenD.ty")), 0, 1),
-            roll_u=s("mouth_lipsRollU.ty"),
-            roll_d=s("mouth_lipsRollD.ty"),
-            thick_u=s("mouth_thicknessU.ty"),
-            thick_d=s("mouth_thicknessD.ty"),
-            blink=s("eye_blink.ty"),
-            lid_u=s("eye_eyelidU.ty"),
-            lid_d=s("eye_eyelidD.ty"),
-            squint=np.clip(s("eye_squintInner.ty") + 0.5 * s("eye_lidPress.ty"), 0, 1),
-            cheek=np.clip(s("eye_cheekRaise.ty"), 0, 1),
-            scrunch=np.clip(s("eye_faceScrunch.ty"), 0, 1),
-            brow_in=np.clip(s("brow_raiseIn.ty"), 0, 1),
-            brow_out=np.clip(s("brow_raiseOut.ty"), 0, 1),
-            brow_down=np.clip(s("brow_down.ty"), 0, 1),
-            brow_lateral=np.clip(s("brow_lateral.ty"), 0, 1),
-            gaze_x=np.clip(gaze_x, -1, 1),
-            gaze_y=np.clip(gaze_y, -1, 1),
-            pupil=s("eye_pupil.ty"),
-            nose_wrinkle=np.clip(s("nose_wrinkleUpper.ty") + 0.5 * s("eye_faceScrunch.ty"), 0, 1),
-            nose_up=s("nose.ty"),
-            nasolabial=np.clip(s("nose_nasolabialDeepen.ty") + 0.5 * s("mouth_cornerPull.ty")
-                               + 0.4 * s("mouth_upperLipRaise.ty"), 0, 1),
-            dimple=np.clip(s("mouth_dimple.ty"), 0, 1),
-        )
-        return out
+        return cls(**_centre_params(full), **_mouth_params(full), **_eye_params(full), **_brow_nose_params(full))
+
+
+def _centre_params(full: np.ndarray) -> dict[str, np.ndarray]:
+    """Jaw, whole-mouth shift, tongue and teeth visibility ``(T,)``."""
+    c = lambda name: _col(full, name)  # noqa: E731
+    s = lambda stem: _sided(full, stem)  # noqa: E731
+    return dict(
+        jaw_open=np.maximum(c("CTRL_C_jaw.ty"), 0) + 0.35 * np.maximum(c("CTRL_C_jaw_openExtreme.ty"), 0),
+        jaw_side=c("CTRL_C_jaw.tx"),
+        jaw_forward=c("CTRL_C_jaw_fwdBack.ty"),
+        mouth_shift_x=c("CTRL_C_mouth.tx"),
+        mouth_shift_y=c("CTRL_C_mouth.ty"),
+        tongue_up=np.clip(c("CTRL_C_tongue.ty") + 0.5 * c("CTRL_C_tongue_tip.ty"), -1, 1),
+        tongue_out=np.clip(c("CTRL_C_tongue_inOut.ty"), 0, 1),
+        tongue_side=c("CTRL_C_tongue.tx"),
+        teeth_show_u=np.clip(s("mouth_upperLipRaise.ty").mean(1) * 0.6 + s("mouth_cornerPull.ty").mean(1) * 0.3, 0, 1),
+        teeth_show_d=np.clip(s("mouth_lowerLipDepress.ty").mean(1), 0, 1),
+    )
+
+
+def _mouth_params(full: np.ndarray) -> dict[str, np.ndarray]:
+    """Lip corners, rounding, closure and lip shape ``(T, 2)``."""
+    s = lambda stem: _sided(full, stem)  # noqa: E731
+    purse_u, purse_d = _pair(full, "mouth_purseU.ty", "mouth_purseD.ty")
+    funnel_u, funnel_d = _pair(full, "mouth_funnelU.ty", "mouth_funnelD.ty")
+    corner_up = (s("mouth_cornerPull.ty") * 0.8 + s("mouth_corner.ty") * 0.6
+                 + s("mouth_sharpCornerPull.ty") * 0.4 - s("mouth_cornerDepress.ty") * 0.9
+                 - s("mouth_stretch.ty") * 0.15)
+    corner_out = (s("mouth_cornerPull.ty") * 0.35 + s("mouth_stretch.ty") * 0.45 + s("mouth_dimple.ty") * 0.15
+                  + s("mouth_corner.tx") * 0.3 - np.maximum(purse_u, purse_d) * 0.7
+                  - np.maximum(funnel_u, funnel_d) * 0.4 - s("mouth_tightenU.ty") * 0.1)
+    return dict(
+        corner_up=np.clip(corner_up, -1, 1),
+        corner_out=np.clip(corner_out, -1, 1),
+        round_u=np.clip(purse_u + funnel_u, 0, 1),
+        round_d=np.clip(purse_d + funnel_d, 0, 1),
+        funnel=np.clip(0.5 * (funnel_u + funnel_d), 0, 1),
+        together_u=np.clip(s("mouth_lipsTogetherU.ty") + 0.5 * s("mouth_stretchLipsClose.ty"), 0, 1),
+        together_d=np.clip(s("mouth_lipsTogetherD.ty") + 0.5 * s("mouth_stretchLipsClose.ty"), 0, 1),
+        lip_raise_u=np.clip(s("mouth_upperLipRaise.ty"), 0, 1),
+        lip_depress_d=np.clip(s("mouth_lowerLipDepress.ty"), 0, 1),
+        lip_press=np.clip(0.5 * (s("mouth_pressU.ty") + s("mouth_pressD.ty")) + 0.5 * s("mouth_lipsPressU.ty")
+                          + 0.3 * (s("mouth_tightenU.ty") + s("mouth_tightenD.ty")), 0, 1),
+        roll_u=s("mouth_lipsRollU.ty"),
+        roll_d=s("mouth_lipsRollD.ty"),
+        thick_u=s("mouth_thicknessU.ty"),
+        thick_d=s("mouth_thicknessD.ty"),
+        dimple=np.clip(s("mouth_dimple.ty"), 0, 1),
+    )
+
+
+def _eye_params(full: np.ndarray) -> dict[str, np.ndarray]:
+    """Lids, squint, cheeks and gaze ``(T, 2)``."""
+    s = lambda stem: _sided(full, stem)  # noqa: E731
+    gaze_x = _col(full, "CTRL_C_eye.tx")[:, None] + s("eye.tx")
+    gaze_y = _col(full, "CTRL_C_eye.ty")[:, None] + s("eye.ty")
+    return dict(
+        blink=s("eye_blink.ty"),
+        lid_u=s("eye_eyelidU.ty"),
+        lid_d=s("eye_eyelidD.ty"),
+        squint=np.clip(s("eye_squintInner.ty") + 0.5 * s("eye_lidPress.ty"), 0, 1),
+        cheek=np.clip(s("eye_cheekRaise.ty"), 0, 1),
+        scrunch=np.clip(s("eye_faceScrunch.ty"), 0, 1),
+        gaze_x=np.clip(gaze_x, -1, 1),
+        gaze_y=np.clip(gaze_y, -1, 1),
+        pupil=s("eye_pupil.ty"),
+    )
+
+
+def _brow_nose_params(full: np.ndarray) -> dict[str, np.ndarray]:
+    """Brows, nose and nasolabial folds ``(T, 2)``."""
+    s = lambda stem: _sided(full, stem)  # noqa: E731
+    return dict(
+        brow_in=np.clip(s("brow_raiseIn.ty"), 0, 1),
+        brow_out=np.clip(s("brow_raiseOut.ty"), 0, 1),
+        brow_down=np.clip(s("brow_down.ty"), 0, 1),
+        brow_lateral=np.clip(s("brow_lateral.ty"), 0, 1),
+        nose_wrinkle=np.clip(s("nose_wrinkleUpper.ty") + 0.5 * s("eye_faceScrunch.ty"), 0, 1),
+        nose_up=s("nose.ty"),
+        nasolabial=np.clip(s("nose_nasolabialDeepen.ty") + 0.5 * s("mouth_cornerPull.ty")
+                           + 0.4 * s("mouth_upperLipRaise.ty"), 0, 1),
+    )
 
 
 def neutral_frames(num_frames: int = 1) -> np.ndarray:

@@ -49,7 +49,7 @@ def image_format(path: str | Path) -> str:
     """Format from the output extension, or a :class:`PlotError` naming the accepted ones."""
     ext = Path(path).suffix.lower().lstrip(".")
     if ext not in IMAGE_FORMATS:
-        raise PlotError(f"plot output must end in " + ", ".join("." + f for f in IMAGE_FORMATS)
+        raise PlotError("plot output must end in " + ", ".join("." + f for f in IMAGE_FORMATS)
                         + f"; got {Path(path).name!r}")
     return ext
 

@@ -3,7 +3,6 @@ import subprocess
 import sys
 
 import av
-import numpy as np
 import pytest
 
 from emoface_testing import encode_audio, speechlike
