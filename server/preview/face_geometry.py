@@ -197,7 +197,7 @@ def mouth_shapes(p: FaceParams, t: int) -> MouthShapes:
     mx = CENTRE_X + 40 * float(p.mouth_shift_x[t]) + 20 * float(p.jaw_side[t])
     my = MOUTH_Y - 25 * float(p.mouth_shift_y[t])
     half_w = MOUTH_HALF_W * (1 + 0.4 * p.corner_out[t]) * (1 - 0.08 * jaw)  # (2,) per side
-    corner_y = my - 32 * p.corner_up[t] + 14 * jaw
+    corner_y = my - 38 * p.corner_up[t] + 14 * jaw
     x = mx + np.where(u >= 0, u * half_w[0], u * half_w[1])
     rnd = _side_curve(0.5 * (p.round_u[t] + p.round_d[t]), u)
     x_in = mx + (x - mx) * (1 - 0.4 * rnd)  # a rounded mouth is a ring: the hole is narrower than the lips
