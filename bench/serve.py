@@ -107,7 +107,7 @@ def run_stream(address: str, audio: np.ndarray, chunk_s: float, lookahead_s: flo
     def paced():
         t0 = time.perf_counter()
         for k, chunk in enumerate(chunks):
-            delay = t0 + k * chunk_s - time.perf_counter()
+            delay = t0 + (k + 1) * chunk_s - time.perf_counter()  # captured in real time
             if delay > 0:
                 time.sleep(delay)
             send_times.append(time.perf_counter())
