@@ -50,6 +50,23 @@ def _cpu_s() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def _draw_only(anim: Animation, render: RenderOptions) -> int:
+    import time
+
+    from server.preview.face_params import FaceParams
+    from server.preview.render import FaceRenderer
+
+    params, renderer = FaceParams.from_frames(anim.full()), FaceRenderer(render)
+    start = time.perf_counter()
+    for t in range(params.num_frames):
+        renderer.render_image(params, t, f"{t / FPS:6.2f} s").tobytes()
+    wall_s = time.perf_counter() - start
+    print(f"draw only: {params.num_frames} frames {render.size_px}x{render.size_px} (supersample "
+          f"{render.supersample}) in {wall_s:.2f} s = {params.num_frames / wall_s:.1f} frames/s, "
+          f"{params.num_frames / FPS / wall_s:.2f}x real time")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=10.0)
@@ -58,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--panels", type=int, default=1)
     ap.add_argument("--preset", default=VideoOptions().preset, help="x264 preset")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-encode", action="store_true", help="time drawing only (geometry + Pillow), no ffmpeg")
     ap.add_argument("-o", "--output", type=Path, help="keep the video here (default: a temporary file)")
     args = ap.parse_args(argv)
     rng = np.random.default_rng(args.seed)
@@ -68,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     opts = PreviewOptions(render=RenderOptions(size_px=args.size, supersample=args.supersample),
                           video=VideoOptions(preset=args.preset))
     labels = [f"panel {i + 1}" for i in range(args.panels)] if args.panels > 1 else None
+    if args.no_encode:
+        return _draw_only(anim, opts.render)
     cpu0 = _cpu_s()
     with tempfile.TemporaryDirectory() as tmp:
         out = args.output or Path(tmp) / "bench.mp4"

@@ -131,10 +131,10 @@ def write_still(path: str | Path, animations: list[Animation], time_s: float, la
     t = int(np.floor(time_s * fps + 1e-9))
     if not 0 <= t < n:
         raise InputError(f"--at {time_s:g} s is outside the animation (0 to {n / fps:.2f} s)")
-    renderer = FaceRenderer(render)
+    renderers = [FaceRenderer(render) for _ in animations]  # each panel needs its own frame buffer
     canvas = PanelCanvas(render.size_px, len(animations), labels)
-    raw = canvas.compose([renderer.render_image(p, t, emotion_captions(a, n, fps)[t])
-                          for p, a in zip(params, animations)])
+    raw = canvas.compose([r.render_image(p, t, emotion_captions(a, n, fps)[t])
+                          for r, p, a in zip(renderers, params, animations)])
     with atomic_path(path) as tmp:
         Image.frombytes("RGB", canvas.size, raw).save(tmp, format="PNG" if Path(path).suffix.lower() == ".png"
                                                       else "JPEG")
@@ -154,13 +154,14 @@ def write_preview(path: str | Path, animations: list[Animation], audio: np.ndarr
     fps = float(options.fps or (animations[0].fps if animations else 0))
     params, n = _panel_params(animations, fps)
     captions = [emotion_captions(a, n, fps) for a in animations]
-    renderer = FaceRenderer(options.render)
+    renderers = [FaceRenderer(options.render) for _ in animations]  # each panel needs its own frame buffer
     canvas = PanelCanvas(options.render.size_px, len(animations), labels)
     width, height = canvas.size
     start = time.perf_counter()
     with VideoWriter(path, width, height, fps, n, audio, SAMPLE_RATE_HZ, options.video) as video:
         for t in range(n):
-            video.write(canvas.compose([renderer.render_image(p, t, cap[t]) for p, cap in zip(params, captions)]))
+            video.write(canvas.compose([r.render_image(p, t, cap[t])
+                                        for r, p, cap in zip(renderers, params, captions)]))
     stats = PreviewStats(Path(path), n, fps, n / fps, width, height, time.perf_counter() - start)
     log.info("wrote %s: %d frames at %g fps in %.2f s (%.1f fps, %.2fx real time)", path, n, fps, stats.wall_s,
              stats.render_fps, stats.realtime_factor)

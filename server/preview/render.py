@@ -66,6 +66,7 @@ class FaceRenderer:
         self._px = options.size_px * options.supersample
         self._scale = self._px / 1000.0
         self._base = self._draw_base()
+        self._frame = self._base.copy()  # drawn into in place: a fresh 640x640 image per frame costs ~2x
         self._font = ImageFont.load_default(size=max(10, options.size_px // 32) * options.supersample)
 
     # -- helpers ---------------------------------------------------------------
@@ -155,8 +156,12 @@ class FaceRenderer:
 
     # -- public ------------------------------------------------------------------
     def render_shapes(self, shapes: FaceShapes, caption: str = "") -> Image.Image:
-        """One frame as a Pillow RGB image of ``size_px`` squared."""
-        img = self._base.copy()
+        """One frame as a Pillow RGB image of ``size_px`` squared.
+
+        The image is this renderer's reusable frame buffer: it is valid until the next call
+        (copy it to keep it; :meth:`render_frame` returns a copy as an array)."""
+        img = self._frame
+        img.paste(self._base)
         d = ImageDraw.Draw(img)
         self._head(d, shapes)
         for x, y, rx, ry, strength in shapes.cheeks:
@@ -177,7 +182,8 @@ class FaceRenderer:
         return img
 
     def render_image(self, params: FaceParams, t: int, caption: str = "") -> Image.Image:
-        """Frame ``t`` of ``params`` as a Pillow RGB image (cheapest form to compose and encode)."""
+        """Frame ``t`` of ``params`` as a Pillow RGB image (cheapest form to compose and encode;
+        valid until this renderer's next call)."""
         return self.render_shapes(face_shapes(params, t), caption)
 
     def render_frame(self, params: FaceParams, t: int, caption: str = "") -> np.ndarray:
