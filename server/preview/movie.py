@@ -102,6 +102,8 @@ def _panel_params(animations: list[Animation], fps: float) -> tuple[list[FacePar
     if not 1 <= fps <= 240:
         raise InputError(f"frame rate must be 1..240 fps, got {fps:g}")
     for a in animations:
+        if not (np.isfinite(a.fps) and a.fps > 0):
+            raise InputError(f"the animation's frame rate must be a positive number, got {a.fps}")
         bad = np.argwhere(~np.isfinite(a.frames))
         if len(bad):
             t, c = bad[0]
