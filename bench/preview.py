@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         size_kb = out.stat().st_size / 1024
     cpu_s = _cpu_s() - cpu0
     print(f"{stats.num_frames} frames {stats.width_px}x{stats.height_px} at {stats.fps:g} fps "
-          f"(supersample {args.supersample}, x264 {args.preset}): {stats.wall_s:.2f} s wall, {stats.render_fps:.1f} frames/s, "
+          f"(supersample {args.supersample}, x264 {args.preset}): {stats.wall_s:.2f} s wall, "
+          f"{stats.render_fps:.1f} frames/s, "
           f"{stats.realtime_factor:.2f}x real time, {size_kb:.0f} kB; CPU (Python + ffmpeg) {cpu_s:.2f} s "
           f"= {cpu_s / stats.duration_s:.2f} CPU-s per video second")
     return 0

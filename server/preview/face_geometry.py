@@ -109,7 +109,8 @@ def eye_shapes(p: FaceParams, t: int, side: int) -> EyeShapes:
     widen = max(-blink, 0.0)
     squint = float(p.squint[t, side])
     cheek = float(p.cheek[t, side])
-    up_h = EYE_UP_H * (1 + 0.45 * widen + 0.3 * float(p.lid_u[t, side]) - 0.25 * squint - 0.2 * float(p.scrunch[t, side]))
+    up_h = EYE_UP_H * (1 + 0.45 * widen + 0.3 * float(p.lid_u[t, side]) - 0.25 * squint
+                       - 0.2 * float(p.scrunch[t, side]))
     low_h = EYE_LOW_H * (1 - 1.1 * squint - 0.45 * cheek - 0.6 * float(p.lid_d[t, side]) + 0.2 * widen)
     x = ex + _W_EYE * EYE_HALF_W
     skew = 1 + 0.15 * _W_EYE * sign  # the outer half of the upper lid is fuller

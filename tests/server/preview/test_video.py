@@ -92,7 +92,8 @@ def test_bad_requests_raise_input_errors(tmp_path, talking_anim):
     with pytest.raises(InputError, match="no frames"):
         write_preview(tmp_path / "x.mp4", [Animation(np.zeros((0, 174), np.float32))])
     with pytest.raises(InputError, match="frame rate"):
-        write_preview(tmp_path / "x.mp4", [Animation(talking_anim.frames, fps=0.0)], None, options=PreviewOptions(fps=60))
+        write_preview(tmp_path / "x.mp4", [Animation(talking_anim.frames, fps=0.0)], None,
+                      options=PreviewOptions(fps=60))
     broken = talking_anim.frames.copy()
     broken[7, 3] = np.nan
     with pytest.raises(InputError, match="NaN .* frame 7"):
