@@ -32,6 +32,8 @@ from server.service_config import ServiceConfig
 
 log = logging.getLogger(__name__)
 _POLL_S = 0.05  # how often a waiting RPC thread checks for cancellation
+_READ_AHEAD_MESSAGES = 256  # stream messages buffered ahead of the model per stream ...
+_READ_AHEAD_BYTES = 16 * 1024 * 1024  # ... and their bytes
 
 
 class RpcError(Exception):
@@ -207,7 +209,8 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
             req = requests.next()
             kind = req.WhichOneof("part") if req is not None else "end_of_audio"  # half-close = end of audio
             if kind == "chunk":
-                yield from stream.chunks([req.chunk, *requests.drain_chunks()])
+                arrived_s = requests.arrival_s
+                yield from stream.chunks([req.chunk, *requests.drain_chunks()], arrived_s)
             elif kind == "end_of_audio":
                 yield from stream.end()
                 return
@@ -237,13 +240,15 @@ class _Stream:
             fps=FPS, controls=list(self.session.controls), options_used=convert.options_to_pb(self.session.options),
             model_id=self.servicer.pipeline.model_id, lookahead_s=lookahead_s))
 
-    def chunks(self, chunks: list[pb.AudioChunk]) -> Iterator[pb.StreamAnimateResponse]:
-        """Push chunks that are waiting together as one model step (fewer, larger steps under load)."""
-        arrived = time.monotonic()
+    def chunks(self, chunks: list[pb.AudioChunk], arrived_s: float) -> Iterator[pb.StreamAnimateResponse]:
+        """Push chunks that are waiting together as one model step (fewer, larger steps under load).
+
+        arrived_s: ``time.monotonic()`` when the first of them was received.
+        """
         keys = [convert.key_from_pb(k) for c in chunks for k in c.emotion_keys]
         first, frames = self.servicer.pool.run(self.context, self._push, [c.data for c in chunks], keys)
         if len(frames):
-            self.servicer.metrics.chunk_latency_s.observe(time.monotonic() - arrived)
+            self.servicer.metrics.chunk_latency_s.observe(time.monotonic() - arrived_s)
             yield self._batch(first, frames)
 
     def _push(self, datas: list[bytes], keys) -> tuple[int, np.ndarray]:
@@ -281,28 +286,44 @@ class _RequestReader:
 
     def __init__(self, iterator: Iterator, idle_timeout_s: float, context: grpc.ServicerContext):
         self.idle_timeout_s, self.context = idle_timeout_s, context
-        self._queue: queue.Queue = queue.Queue(maxsize=8)  # bounded: gRPC flow control reaches the client
+        # Bounded (messages and bytes), so gRPC flow control reaches a client that sends too fast; large
+        # enough that a stream falling behind can merge many small chunks into one model step.
+        self._queue: queue.Queue = queue.Queue(maxsize=_READ_AHEAD_MESSAGES)
+        self._queued_bytes = 0
+        self._bytes_lock = threading.Lock()
         self._closed = threading.Event()
         self._pending: Any = None  # a message taken by drain_chunks() that next() must return
+        self.arrival_s = 0.0  # time.monotonic() when the message last returned by next() was received
         threading.Thread(target=self._read, args=(iterator,), name="emoface-stream-reader", daemon=True).start()
 
     def _read(self, iterator: Iterator) -> None:
         try:
             for item in iterator:
-                if not self._put(item):
+                if not self._put((time.monotonic(), item), item.ByteSize()):
                     return
         except Exception as exc:  # the call was cancelled or failed on the wire
             log.debug("request stream ended: %s", exc)
-        self._put(self._END)
+        self._put((time.monotonic(), self._END), 0)
 
-    def _put(self, item: Any) -> bool:
+    def _put(self, timed: tuple[float, Any], size: int) -> bool:
         while not self._closed.is_set():
+            if self._queued_bytes + size > _READ_AHEAD_BYTES and self._queued_bytes > 0:
+                time.sleep(_POLL_S / 5)
+                continue
             try:
-                self._queue.put(item, timeout=_POLL_S)
-                return True
+                self._queue.put((timed, size), timeout=_POLL_S)
             except queue.Full:
-                pass
+                continue
+            with self._bytes_lock:
+                self._queued_bytes += size
+            return True
         return False
+
+    def _get(self, timeout_s: float | None) -> tuple[float, Any]:
+        timed, size = self._queue.get(timeout=timeout_s) if timeout_s else self._queue.get_nowait()
+        with self._bytes_lock:
+            self._queued_bytes -= size
+        return timed
 
     def close(self) -> None:
         """Stop the reader thread (the stream handler is done)."""
@@ -313,24 +334,25 @@ class _RequestReader:
         out = []
         while self._pending is None:
             try:
-                item = self._queue.get_nowait()
+                timed = self._get(None)
             except queue.Empty:
                 break
+            item = timed[1]
             if item is not self._END and item.WhichOneof("part") == "chunk":
                 out.append(item.chunk)
             else:
-                self._pending = item
+                self._pending = timed
         return out
 
     def next(self) -> pb.StreamAnimateRequest | None:
         """The next request; None when the client closed its side."""
         if self._pending is not None:
-            item, self._pending = self._pending, None
-            return self._unwrap(item)
+            timed, self._pending = self._pending, None
+            return self._unwrap(timed)
         waited_s = 0.0
         while True:
             try:
-                return self._unwrap(self._queue.get(timeout=_POLL_S))
+                return self._unwrap(self._get(_POLL_S))
             except queue.Empty:
                 waited_s += _POLL_S
                 if not self.context.is_active():
@@ -340,7 +362,8 @@ class _RequestReader:
                                    f"no message for {self.idle_timeout_s:g} s (stream idle time-out); "
                                    "send audio chunks or end_of_audio") from None
 
-    def _unwrap(self, item: Any) -> pb.StreamAnimateRequest | None:
+    def _unwrap(self, timed: tuple[float, Any]) -> pb.StreamAnimateRequest | None:
+        self.arrival_s, item = timed
         if item is self._END and not self.context.is_active():
             raise RpcError(grpc.StatusCode.CANCELLED, "call cancelled")
         return None if item is self._END else item

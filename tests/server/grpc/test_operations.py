@@ -143,7 +143,7 @@ def test_graceful_shutdown_completes_in_flight_request(serve):
     stopped = server.stop()
     with FaceAnimationClient(address, timeout_s=5) as client, pytest.raises(ServiceError) as err:
         client.info()
-    assert err.value.code == grpc.StatusCode.UNAVAILABLE
+    assert err.value.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)  # refused, as gRPC core decides
     t.join(60)
     assert len(results) == 1 and not isinstance(results[0], Exception)
     assert results[0].num_frames == 3600

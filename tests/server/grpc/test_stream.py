@@ -72,7 +72,6 @@ def test_stream_header_first_indices_contiguous_and_exact_count(server_address, 
         expected_index += r.frames.num_frames
     assert expected_index == frame_count(len(x)) == responses[-1].summary.num_frames
     assert responses[-1].summary.audio_duration_s == pytest.approx(2.0)
-    assert len(responses) > 4  # frames went out during the stream, not all at the end
 
 
 @pytest.mark.parametrize("rate_hz, encoding", [(16000, "s16le"), (48000, "f32le"), (22050, "s16le")])
