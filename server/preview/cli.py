@@ -52,6 +52,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     animate.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped model)")
     animate.add_argument("--seed", type=int, help="seed for blinks and gaze (default: random)")
     animate.add_argument("--save-animation", type=Path, help="also write the animation (.json, .csv, .npz, .txt)")
+    animate.add_argument("--compare-stream", action="store_true",
+                         help="also stream the audio in chunks and show offline and streamed side by side")
+    animate.add_argument("--stream-chunk-s", type=float, default=0.1, help="chunk length for --compare-stream")
+    animate.add_argument("--lookahead-s", type=float, default=0.1, help="stream lookahead for --compare-stream")
     add_postfx_arguments(p)
 
 
@@ -65,7 +69,8 @@ def _kind(path: Path) -> str:
                      f"({', '.join(ANIMATION_EXTENSIONS)}) or audio ({', '.join(AUDIO_EXTENSIONS)})")
 
 
-def _animate(args: argparse.Namespace, audio) -> Animation:
+def _animate(args: argparse.Namespace, audio) -> list[Animation]:
+    """The offline animation of ``audio`` (and the streamed one with ``--compare-stream``)."""
     from server.options import RequestOptions
     from server.pipeline import Pipeline
 
@@ -76,7 +81,13 @@ def _animate(args: argparse.Namespace, audio) -> Animation:
     if not pipeline.trained:
         print(f"emoface: warning: model {pipeline.model_id} is UNTRAINED (placeholder weights); "
               "its mouth will not follow speech", file=sys.stderr)
-    return pipeline.animate(audio, track, options)
+    anims = [pipeline.animate(audio, track, options)]
+    if args.compare_stream:
+        from server.preview.sources import animate_streamed
+
+        seeded = RequestOptions(options.postfx, (), anims[0].options.get("seed"))  # same blinks and gaze
+        anims.append(animate_streamed(pipeline, audio, track, seeded, args.stream_chunk_s, args.lookahead_s))
+    return anims
 
 
 def _check_args(args: argparse.Namespace) -> str:
@@ -85,15 +96,17 @@ def _check_args(args: argparse.Namespace) -> str:
     kind = _kind(args.input)
     if kind == "audio" and args.audio:
         raise InputError("--audio is for animation input; INPUT is already audio")
+    if args.compare_stream and (kind != "audio" or args.compare is not None):
+        raise InputError("--compare-stream needs audio INPUT and no --compare")
     if args.compare is not None and _kind(args.compare) != "animation":
         raise InputError(f"--compare needs an animation file ({', '.join(ANIMATION_EXTENSIONS)})")
     if args.save_animation is not None:
         if kind != "audio":
             raise InputError("--save-animation is for audio input; INPUT is already an animation")
         format_of(args.save_animation)
-    if args.labels is not None and len(args.labels.split(",")) != 1 + (args.compare is not None):
-        raise InputError(f"--labels needs {1 + (args.compare is not None)} comma-separated labels, "
-                         f"got {args.labels!r}")
+    panels = 1 + (args.compare is not None or args.compare_stream)
+    if args.labels is not None and len(args.labels.split(",")) != panels:
+        raise InputError(f"--labels needs {panels} comma-separated labels, got {args.labels!r}")
     if not 64 <= args.size <= 4096 or args.size % 2:
         raise InputError(f"--size must be an even number of pixels in 64..4096, got {args.size}")
     if not 0 <= args.crf <= 51:
@@ -112,16 +125,19 @@ def run(args: argparse.Namespace) -> int:
 
     if kind == "audio":
         audio = decode_file(args.input)  # fail fast on bad audio, before loading the model
-        anim = _animate(args, audio)
+        anims = _animate(args, audio)
         if args.save_animation:
-            write(anim, args.save_animation)
+            write(anims[0], args.save_animation)
     else:
-        anim = read(args.input)
+        anims = [read(args.input)]
         audio = decode_file(args.audio) if args.audio else None
-    anims = [anim] + ([read(args.compare)] if args.compare else [])
+    if args.compare:
+        anims.append(read(args.compare))
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
     if labels is None and args.compare:
-        labels = [_label(args.input), _label(args.compare)]
+        labels = [args.input.stem, args.compare.stem]
+    if labels is None and args.compare_stream:
+        labels = ["offline", f"stream ({args.stream_chunk_s:g} s chunks, {args.lookahead_s:g} s lookahead)"]
     render = RenderOptions(args.size, 2 if args.antialias else 1, not args.no_caption)
     if args.output.suffix.lower() in STILL_EXTENSIONS:
         write_still(args.output, anims, args.at, labels, render)
@@ -133,10 +149,6 @@ def run(args: argparse.Namespace) -> int:
           f"{stats.width_px}x{stats.height_px}{', with audio' if audio is not None else ', no audio'}) "
           f"to {args.output} in {stats.wall_s:.1f} s ({stats.realtime_factor:.2f}x real time)")
     return 0
-
-
-def _label(path: Path) -> str:
-    return path.stem
 
 
 __all__ = ["add_parser", "run"]

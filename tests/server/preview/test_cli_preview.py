@@ -35,13 +35,14 @@ def anim_file(tmp_path, talking_anim):
     return write(talking_anim, tmp_path / "take.json")
 
 
-def test_preview_audio_animates_then_renders(tmp_path, wav, tiny_checkpoint):
+def test_preview_audio_animates_then_renders_offline_and_streamed(tmp_path, wav, tiny_checkpoint):
     out, saved = tmp_path / "line.mp4", tmp_path / "line.npz"
     proc = emoface("preview", wav, "--emotion", "happy:0.8", "--seed", 3, "--checkpoint", tiny_checkpoint,
-                   "--size", 128, "--save-animation", saved, "-o", out)
+                   "--size", 128, "--save-animation", saved, "--compare-stream", "-o", out)
     assert proc.returncode == 0, proc.stderr
     n = frame_count(SAMPLE_RATE_HZ)  # 1 s of audio
-    assert video_info(out) == (n, 128, 128, 1)
+    frames, width, height, audio_streams = video_info(out)
+    assert (frames, width, audio_streams) == (n, 256, 1) and height > 128  # two labelled panels
     anim = read(saved)
     assert anim.num_frames == n and anim.options["seed"] == 3
     assert f"wrote {n} frames" in proc.stdout and "real time" in proc.stdout
@@ -84,6 +85,7 @@ BAD = [
     (["preview", "{anim}", "--compare", "{anim}", "--labels", "one", "-o", "{tmp}/a.mp4"], "label"),
     (["preview", "{anim}", "--size", "101", "-o", "{tmp}/a.mp4"], "--size"),
     (["preview", "{anim}", "--at", "5", "-o", "{tmp}/a.png"], "outside the animation"),
+    (["preview", "{anim}", "--compare-stream", "-o", "{tmp}/a.mp4"], "--compare-stream needs audio"),
     (["preview", "{corrupt}", "-o", "{tmp}/a.mp4"], "cannot read"),
     (["plot", "{anim}", "-o", "{tmp}/a.png", "--groups", "lips"], "unknown control group"),
     (["plot", "{anim}", "-o", "{tmp}/a.png", "--controls", "CTRL_C_nope.ty"], "unknown control"),
