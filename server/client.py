@@ -48,9 +48,13 @@ class FrameBatch:
 
 @dataclass
 class AudioChunk:
-    """One stream chunk: raw bytes in the stream's format plus optional emotion keys (absolute times)."""
+    """One stream chunk plus optional emotion keys (absolute times).
 
-    data: bytes
+    data: bytes in the stream's format, or float samples in [-1, 1] (``(n,)`` or ``(n, channels)``)
+    that the client packs as the stream's PCM encoding.
+    """
+
+    data: bytes | np.ndarray
     emotion_keys: Sequence[EmotionKey] = field(default_factory=tuple)
 
 
@@ -72,6 +76,7 @@ class AnimationStream:
         self.audio_duration_s: float | None = None
         self.emotion: dict[str, Any] | None = None
         self._header_seen = False
+        self.client_error: Exception | None = None  # raised by the caller's chunk iterable
 
     def wait_header(self) -> AnimationStream:
         """Block until the response header has arrived."""
@@ -105,6 +110,8 @@ class AnimationStream:
         except StopIteration:
             return None
         except grpc.RpcError as exc:
+            if self.client_error is not None:
+                raise self.client_error
             raise _translate(exc) from None
 
     def _handle(self, msg: pb.StreamAnimateResponse | None) -> FrameBatch | None:
@@ -173,7 +180,7 @@ class FaceAnimationClient:
             request.pcm.CopyFrom(convert.pcm_to_pb(*pcm))
         return convert.animation_from_pb(self._unary(self._stub.Animate, request))
 
-    def stream(self, chunks: Iterable[bytes | AudioChunk], emotion: EmotionTrack | None = None,
+    def stream(self, chunks: Iterable[bytes | np.ndarray | AudioChunk], emotion: EmotionTrack | None = None,
                options: RequestOptions | None = None, *, encoding: str | None = "s16le",
                sample_rate_hz: int = 16000, channels: int = 1, lookahead_s: float | None = None) -> AnimationStream:
         """Stream audio chunks (raw PCM in ``encoding``/``sample_rate_hz``/``channels``, or
@@ -192,14 +199,20 @@ class FaceAnimationClient:
 
         def requests() -> Iterator[pb.StreamAnimateRequest]:
             yield pb.StreamAnimateRequest(header=header)
-            for chunk in chunks:
-                c = chunk if isinstance(chunk, AudioChunk) else AudioChunk(bytes(chunk))
-                yield pb.StreamAnimateRequest(chunk=pb.AudioChunk(
-                    data=c.data, emotion_keys=[convert.key_to_pb(k) for k in c.emotion_keys]))
+            try:
+                for chunk in chunks:
+                    c = chunk if isinstance(chunk, AudioChunk) else AudioChunk(chunk)
+                    yield pb.StreamAnimateRequest(chunk=pb.AudioChunk(
+                        data=_pack(c.data, encoding), emotion_keys=[convert.key_to_pb(k) for k in c.emotion_keys]))
+            except Exception as exc:  # raised to the caller by AnimationStream instead of a bare CANCELLED
+                stream.client_error = exc
+                call.cancel()
+                return
             yield pb.StreamAnimateRequest(end_of_audio=pb.EndOfAudio())
 
         call = self._stub.StreamAnimate(requests(), timeout=self.timeout_s, metadata=self._metadata)
-        return AnimationStream(call, call)
+        stream = AnimationStream(call, call)
+        return stream
 
     def _unary(self, method, request):
         try:
@@ -213,6 +226,17 @@ def _translate(exc: grpc.RpcError) -> Exception:
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         return InputError(details)
     return ServiceError(code, details)
+
+
+def _pack(data: bytes | np.ndarray, encoding: str | None) -> bytes:
+    """Chunk data as bytes: float samples are packed as ``encoding`` (s16le: clipped to [-1, 1])."""
+    if not isinstance(data, np.ndarray):
+        return bytes(data)
+    if encoding == "s16le":
+        return (np.clip(data, -1.0, 32767 / 32768) * 32768).round().astype("<i2").tobytes()
+    if encoding == "f32le":
+        return np.asarray(data, dtype="<f4").tobytes()
+    raise InputError("float sample chunks need a PCM encoding (s16le or f32le), not an encoded file stream")
 
 
 def _pem(value: str | Path | bytes | None) -> bytes | None:

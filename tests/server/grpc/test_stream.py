@@ -159,3 +159,16 @@ def test_bad_stream_requests_are_invalid_argument(server_address, stub, requests
         list(stub(server_address).StreamAnimate(iter(requests), timeout=30))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert fragment in err.value.details()
+
+
+def test_sdk_packs_float_sample_chunks(server_address):
+    x = speechlike(1.0, 16000, seed=9)
+    pieces = [x[i:i + 3200] for i in range(0, len(x), 3200)]
+    with FaceAnimationClient(server_address) as client:
+        _, from_floats = _lockstep(client, pieces, None, RequestOptions(seed=3), encoding="f32le")
+        _, from_bytes = _lockstep(client, [p.astype("<f4").tobytes() for p in pieces], None, RequestOptions(seed=3),
+                                  encoding="f32le")
+        with pytest.raises(InputError, match="PCM encoding"):
+            list(client.stream([x], None, None, encoding=None))
+    assert np.array_equal(np.concatenate([b.frames for b in from_floats]),
+                          np.concatenate([b.frames for b in from_bytes]))
