@@ -75,7 +75,6 @@ def _animate(args: argparse.Namespace, audio) -> list[Animation]:
     from server.pipeline import Pipeline
 
     track = EmotionTrack.load(args.emotion_track) if args.emotion_track else EmotionTrack.parse(args.emotion)
-
     options = RequestOptions(postfx_options_from_args(args), (), args.seed)
     pipeline = Pipeline.load(args.checkpoint)
     if not pipeline.trained:
