@@ -92,6 +92,8 @@ def _animate(args: argparse.Namespace, audio) -> list[Animation]:
 def _check_args(args: argparse.Namespace) -> str:
     if args.output.suffix.lower() not in (".mp4",) + STILL_EXTENSIONS:
         raise InputError(f"preview output must be an .mp4 video or a .png/.jpg still, got {args.output.name!r}")
+    if args.output.is_dir():
+        raise InputError(f"output {args.output} is a directory; give a file name ending in .mp4 or .png")
     kind = _kind(args.input)
     if kind == "audio" and args.audio:
         raise InputError("--audio is for animation input; INPUT is already audio")
