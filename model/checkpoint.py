@@ -50,14 +50,23 @@ class LoadedModel:
 
     @property
     def model_id(self) -> str:
-        name = self.metadata.get("name") or self.config.name
-        return f"{name}@{self.sha256[:12]}"
+        return _model_id(self.metadata, self.sha256)
 
     @property
     def provenance(self) -> dict[str, Any]:
         return {"model_id": self.model_id, "checkpoint": str(self.path) if self.path else None,
                 "sha256": self.sha256, "trained": bool(self.metadata.get("trained", False)),
                 **self.metadata.get("provenance", {}), "licences": self.metadata.get("licences", {})}
+
+
+def _model_id(meta: dict[str, Any], sha256: str) -> str:
+    return f"{meta.get('name') or meta['config'].get('name')}@{sha256[:12]}"
+
+
+def checkpoint_id(path: str | Path | None = None) -> str:
+    """The id a checkpoint's model will report (name@hash), without loading its weights."""
+    p = Path(path) if path is not None else default_checkpoint_path()
+    return _model_id(read_metadata(p), file_sha256(p))
 
 
 def default_checkpoint_path() -> Path:

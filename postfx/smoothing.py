@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import savgol_coeffs
-
 from postfx._validate import check_int
 
 
@@ -47,6 +45,8 @@ def raise_even(window: int) -> None:
 
 def _coeffs(opts: SmoothingOptions, lookahead: int) -> tuple[np.ndarray, int]:
     """Correlation taps and left extent for a window reaching ``lookahead`` frames ahead."""
+    from scipy.signal import savgol_coeffs  # lazy: scipy.signal costs about a second to import
+
     h = opts.half_window
     lookahead = min(lookahead, h)
     left = opts.window_frames - 1 - lookahead

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 from model.constants import SAMPLE_RATE_HZ
 from model.errors import InputError
@@ -92,6 +92,8 @@ def resample(x: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
     """Polyphase resampling by the exact rational ratio."""
     if from_hz == to_hz or len(x) == 0:
         return x.astype(np.float32, copy=False)
+    from scipy.signal import resample_poly  # lazy: scipy.signal costs about a second to import
+
     ratio = Fraction(to_hz, from_hz)
     y = resample_poly(x.astype(np.float64), ratio.numerator, ratio.denominator)
     n = math.floor(len(x) * to_hz / from_hz)
@@ -112,4 +114,4 @@ def _check_stream(rate: int, channels: int, frames: int, limits: AudioLimits) ->
 
 def _sf_reason(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-    return text.removeprefix("Error opening <_io.BytesIO object>: ").strip()
+    return re.sub(r"^Error opening <_io\.BytesIO object[^>]*>: ", "", text).strip().rstrip(".")
