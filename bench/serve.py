@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         results = {"model_id": info["model_id"], "trained": info["trained"], "unary": [], "streams": []}
         print(f"\nunary Animate, {args.clip_s:g} s clips, {args.unary_requests} requests per client")
         print(f"{'clients':>8} {'audio s/s':>10} {'p50 s':>8} {'p95 s':>8} {'errors':>7}")
-        for n in (int(v) for v in args.unary_clients.split(",")):
+        for n in (int(v) for v in args.unary_clients.split(",") if v):
             r = run_unary(address, n, args.unary_requests, clip, args.clip_s)
             results["unary"].append(r)
             print(f"{n:>8} {r['audio_s_per_s']:>10.2f} {r['p50_latency_s']:>8.3f} {r['p95_latency_s']:>8.3f} "
@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
               f"lookahead {args.lookahead_s:g} s, player buffer {args.buffer_s:g} s")
         print(f"{'streams':>8} {'chunk->frames p50':>18} {'p95':>8} {'first frame p95':>16} {'underruns':>10} "
               f"{'streams late':>13} {'late frames':>12}")
-        for n in (int(v) for v in args.streams.split(",")):
+        for n in (int(v) for v in args.streams.split(",") if v):
             r = run_streams(address, n, args.stream_s, args.chunk_s, args.lookahead_s, args.buffer_s, rng)
             results["streams"].append(r)
             print(f"{n:>8} {r['p50_chunk_to_frames_s']:>18.3f} {r['p95_chunk_to_frames_s']:>8.3f} "
