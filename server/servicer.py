@@ -25,8 +25,8 @@ from model.rig import GROUPS
 from server import convert
 from server.api import face_animation_pb2 as pb
 from server.api import face_animation_pb2_grpc as pb_grpc
-from server.audio_io import ENCODED_FORMATS, MAX_CHANNELS, MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ, PCM_ENCODINGS
-from server.audio_io import AudioLimits
+from server.audio_io import (ENCODED_FORMATS, MAX_CHANNELS, MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ, PCM_ENCODINGS,
+                             AudioLimits)
 from server.metrics import ServiceMetrics
 from server.service_config import ServiceConfig
 

