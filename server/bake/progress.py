@@ -1,0 +1,49 @@
+"""Progress of a bake: a bar on a terminal, periodic plain lines otherwise."""
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+from server.bake.worker import LineResult
+
+
+class Progress:
+    """Lines done out of the total, audio seconds, and an ETA weighted by audio length."""
+
+    def __init__(self, total_lines: int, total_audio_s: float, stream: TextIO = sys.stderr,
+                 interval_s: float = 10.0):
+        self.total_lines, self.total_audio_s = total_lines, total_audio_s
+        self.lines = self.failed = 0
+        self.audio_s = 0.0
+        self.stream, self.interval_s = stream, interval_s
+        self.start = self._last = time.monotonic()
+        self._bar = None
+        if stream.isatty() and total_lines:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=round(total_audio_s, 1), unit="s audio", file=stream, dynamic_ncols=True)
+
+    def update(self, result: LineResult, audio_s_estimate: float) -> None:
+        self.lines += 1
+        self.failed += result.status == "failed"
+        self.audio_s += audio_s_estimate
+        if self._bar is not None:
+            self._bar.set_postfix_str(f"{self.lines}/{self.total_lines} lines, {self.failed} failed")
+            self._bar.update(round(audio_s_estimate, 1))
+        elif time.monotonic() - self._last >= self.interval_s or self.lines == self.total_lines:
+            self._last = time.monotonic()
+            print(f"bake: {self.lines}/{self.total_lines} lines ({self.failed} failed), "
+                  f"{self.audio_s:.1f}/{self.total_audio_s:.1f} audio s, ETA {self._eta()}", file=self.stream,
+                  flush=True)
+
+    def _eta(self) -> str:
+        elapsed = time.monotonic() - self.start
+        if self.audio_s <= 0:
+            return "unknown"
+        remaining = elapsed * max(self.total_audio_s - self.audio_s, 0.0) / self.audio_s
+        return f"{int(remaining // 60)}m{int(remaining % 60):02d}s"
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
