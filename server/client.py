@@ -65,8 +65,8 @@ class AnimationStream:
     are known; after the last, ``num_frames`` and ``audio_duration_s`` (the summary).
     """
 
-    def __init__(self, responses: Iterator[pb.StreamAnimateResponse], call: Any):
-        self._responses, self._call = responses, call
+    def __init__(self, call: Any = None):
+        self._call = call  # the gRPC call: an iterator of StreamAnimateResponse that can be cancelled
         self.controls: tuple[str, ...] = ()
         self.fps = 0.0
         self.options: dict[str, Any] = {}
@@ -106,7 +106,7 @@ class AnimationStream:
 
     def _next(self) -> pb.StreamAnimateResponse | None:
         try:
-            return next(self._responses)
+            return next(self._call)
         except StopIteration:
             return None
         except grpc.RpcError as exc:
@@ -206,12 +206,11 @@ class FaceAnimationClient:
                         data=_pack(c.data, encoding), emotion_keys=[convert.key_to_pb(k) for k in c.emotion_keys]))
             except Exception as exc:  # raised to the caller by AnimationStream instead of a bare CANCELLED
                 stream.client_error = exc
-                call.cancel()
-                return
+                raise  # gRPC cancels the call (never a half-close, which would mean end of audio)
             yield pb.StreamAnimateRequest(end_of_audio=pb.EndOfAudio())
 
-        call = self._stub.StreamAnimate(requests(), timeout=self.timeout_s, metadata=self._metadata)
-        stream = AnimationStream(call, call)
+        stream = AnimationStream()  # exists before gRPC starts pulling requests()
+        stream._call = self._stub.StreamAnimate(requests(), timeout=self.timeout_s, metadata=self._metadata)
         return stream
 
     def _unary(self, method, request):
