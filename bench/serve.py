@@ -188,6 +188,8 @@ def start_server(args) -> tuple[subprocess.Popen, str]:
            "--inference-workers", str(args.inference_workers)]
     if args.checkpoint:
         cmd += ["--checkpoint", args.checkpoint]
+    if args.quantize:
+        cmd.append("--quantize")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env={**os.environ})
     line = proc.stdout.readline()
     match = re.search(r"listening on (\S+:\d+) \(model ([^,)]+)", line)
@@ -202,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--address", help="benchmark a running server instead of starting one")
     p.add_argument("--checkpoint", help="checkpoint for the started server (default: the shipped model)")
     p.add_argument("--inference-workers", type=int, default=2)
+    p.add_argument("--quantize", action="store_true", help="start the server with int8 quantisation")
     p.add_argument("--unary-clients", default="1,4,16")
     p.add_argument("--unary-requests", type=int, default=3, help="requests per unary client")
     p.add_argument("--clip-s", type=float, default=5.0)
