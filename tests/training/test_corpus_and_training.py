@@ -1,0 +1,93 @@
+"""Corpus factory, datasets, training and evaluation on small real data (Piper speech, real models)."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from model.constants import frame_count
+from model.errors import InputError
+from training.corpus.ipa import ipa_to_spans
+from training.corpus.text import DIALOGUE, coverage_of, coverage_sentences
+from training.dataset import read_corpus, read_emoface_layout
+from training.phones import PHONES
+
+EMOFACE = [sys.executable, "-m", "server.cli"]
+
+
+def test_ipa_symbols_merge_into_arpabet_spans():
+    symbols = [("^", 100), ("h", 50), ("ˈ", 20), ("o", 80), ("ʊ", 40), (" ", 30), ("t", 40), ("ʃ", 30),
+               ("iː", 0), ("i", 60), ("ː", 20), (",", 400), ("m", 50), ("$", 100)]
+    spans = ipa_to_spans(symbols, 1000)
+    assert [s.phone for s in spans] == ["SIL", "HH", "OW", "CH", "IY", "SIL", "M", "SIL"]
+    assert spans[2].end_s - spans[2].start_s == pytest.approx((20 + 80 + 40 + 15) / 1000)  # stress + diphthong + gap
+    assert spans[-1].end_s == pytest.approx(sum(n for _, n in symbols) / 1000)  # nothing lost
+    assert all(a.end_s == b.start_s for a, b in zip(spans, spans[1:]))
+
+
+def test_coverage_sentences_beat_the_dialogue_lines():
+    sentences = coverage_sentences(60, seed=0)
+    assert coverage_of(sentences) > 0.6 > coverage_of(list(DIALOGUE))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    out = tmp_path_factory.mktemp("corpus")
+    proc = subprocess.run([*EMOFACE, "corpus", "build", "--out", str(out), "--count", "10"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out
+
+
+def test_corpus_files_agree_and_build_resumes(corpus):
+    utts = read_corpus(corpus)
+    assert len(utts) == 10 and {u.split for u in utts} == {"train", "val"}
+    for u in utts:
+        audio, rate = sf.read(u.audio_path)
+        assert rate == 16000 and frame_count(len(audio)) == u.num_frames
+        assert u.phones[-1].end_s == pytest.approx(len(audio) / 16000, abs=0.03)
+        assert all(s.phone in PHONES for s in u.phones) and any(s.phone == "SIL" for s in u.phones)
+    again = subprocess.run([*EMOFACE, "corpus", "build", "--out", str(corpus), "--count", "10"],
+                           capture_output=True, text=True, timeout=600)
+    assert "added 0 utterances" in again.stdout
+    assert len((corpus / "manifest.jsonl").read_text().splitlines()) == 10
+
+
+def test_train_resume_and_evaluate(corpus, tmp_path):
+    from model.checkpoint import load_model
+    from training.evaluate import evaluate
+    from training.train import TrainConfig, train
+
+    cfg = TrainConfig(corpus=str(corpus), out=str(tmp_path / "run"), minutes=0.05, batch_size=4, crop_frames=60,
+                      eval_every=5, variants=2, cache_dir=str(tmp_path / "cache"))
+    first = load_model(train(cfg))
+    assert first.metadata["trained"] and first.metadata["training"]["steps"] >= 5
+    assert first.metadata["data"]["val_utterances"] >= 1
+    resumed = load_model(train(cfg))
+    assert resumed.metadata["training"]["steps"] > first.metadata["training"]["steps"]
+    report = evaluate(str(tmp_path / "run" / "model.safetensors"), corpus, "val", max_utts=1, classifier_utts=2)
+    assert set(report["model"]) >= {"mae_all", "mae_mouth", "mae_eye", "jaw_corr", "bilabial_hit_rate",
+                                    "emotion_recovered"}
+    assert 0 <= report["model"]["mae_all"] < 1 and report["energy_baseline"]["emotion_recovered"] == 1 / 7
+
+
+def test_emoface_layout_reader(tmp_path):
+    (tmp_path / "WAV").mkdir()
+    sf.write(tmp_path / "WAV" / "hap_001.wav", np.zeros(16000, np.float32), 16000)
+    np.savetxt(tmp_path / "hap_001.txt", np.full((60, 174), 0.25), delimiter=",", fmt="%.6f")
+    [utt] = read_emoface_layout(tmp_path)
+    assert utt.emotion.keys[0].label == "happy" and utt.targets.shape == (60, 174)
+    sf.write(tmp_path / "WAV" / "xyz_002.wav", np.zeros(160, np.float32), 16000)
+    np.savetxt(tmp_path / "xyz_002.txt", np.zeros((1, 174)), delimiter=",")
+    with pytest.raises(InputError, match="must start with"):
+        read_emoface_layout(tmp_path)
+
+
+def test_train_config_errors(tmp_path):
+    from training.train import TrainConfig
+
+    (tmp_path / "c.json").write_text(json.dumps({"corpus": "x", "out": "y", "learning_rate": 1}))
+    with pytest.raises(InputError, match="unknown training config"):
+        TrainConfig.load(tmp_path / "c.json")
