@@ -14,9 +14,32 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="quick: a few lines (tests); small: ~360 lines; full: ~1400 lines")
     b.add_argument("--count", type=int, help="number of utterances (overrides --scale)")
     b.add_argument("--seed", type=int, default=0)
+    a = verbs.add_parser("align", help="force-align one recording with its transcript (pocketsphinx)")
+    a.add_argument("audio", type=Path)
+    a.add_argument("--text", required=True, help="the words spoken")
+    a.add_argument("-o", "--output", type=Path, required=True, help="phones JSON")
+    i = verbs.add_parser("import", help="add recordings (DIR/*.wav with *.txt transcripts) to a corpus")
+    i.add_argument("folder", type=Path)
+    i.add_argument("--out", type=Path, required=True, help="corpus folder")
+    i.add_argument("--split", default="val", choices=["train", "val"], help="split of the recordings (default val)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.verb == "align":
+        from server.audio_io import decode_file
+        from training.corpus.align import align
+        from training.phones import save_alignment
+
+        spans = align(decode_file(args.audio), args.text)
+        save_alignment(spans, args.output)
+        print(f"{len(spans)} phones over {spans[-1].end_s:.2f} s -> {args.output}")
+        return 0
+    if args.verb == "import":
+        from training.corpus.align import import_recordings
+
+        added = import_recordings(args.folder, args.out, args.split)
+        print(f"imported {added} recordings into {args.out}")
+        return 0
     from training.corpus.build import build
 
     added = build(args.out, args.scale, args.seed, args.count)

@@ -91,3 +91,33 @@ def test_train_config_errors(tmp_path):
     (tmp_path / "c.json").write_text(json.dumps({"corpus": "x", "out": "y", "learning_rate": 1}))
     with pytest.raises(InputError, match="unknown training config"):
         TrainConfig.load(tmp_path / "c.json")
+
+
+HELLO_TEXT = "Hello there. I have been waiting for you, and I am so happy that you made it back home."
+
+
+def test_forced_alignment_of_a_recording_with_its_transcript(tmp_path):
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "docs" / "samples" / "hello.wav"
+    proc = subprocess.run([*EMOFACE, "corpus", "align", str(sample), "--text", HELLO_TEXT, "-o", str(tmp_path / "p.json")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    from training.phones import load_alignment
+
+    spans = load_alignment(tmp_path / "p.json")
+    audio, rate = sf.read(sample)
+    assert spans[0].start_s == 0 and spans[-1].end_s == pytest.approx(len(audio) / rate, abs=0.01)
+    assert [s.phone for s in spans if s.phone != "SIL"][:4] == ["HH", "AH", "L", "OW"]
+    assert any(s.phone == "SIL" and s.end_s - s.start_s > 0.1 for s in spans[1:-1])  # the pause after "there"
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "line.wav").write_bytes(sample.read_bytes())
+    (tmp_path / "rec" / "line.txt").write_text(HELLO_TEXT)
+    imported = subprocess.run([*EMOFACE, "corpus", "import", str(tmp_path / "rec"), "--out", str(tmp_path / "c")],
+                              capture_output=True, text=True, timeout=120)
+    assert imported.returncode == 0, imported.stderr
+    [utt] = read_corpus(tmp_path / "c", "val")
+    assert utt.utt_id == "rec_line" and utt.num_frames == frame_count(int(len(audio) * 16000 / rate))
+    bad = subprocess.run([*EMOFACE, "corpus", "align", str(sample), "--text", "...", "-o", str(tmp_path / "q.json")],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "no words" in bad.stderr
