@@ -12,7 +12,7 @@ import importlib
 import logging
 import sys
 
-from model.errors import CheckpointError, InputError
+from model.errors import CheckpointError, InputError, ServiceError
 
 # subcommand -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, CheckpointError) as exc:
         print(f"emoface {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except ServiceError as exc:  # a failure reported by a remote service: one line, not a traceback
+        print(f"emoface {args.command}: service error: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # output piped into a command that stopped reading (e.g. `| head`)
         sys.stderr.close()
         return 0

@@ -19,7 +19,7 @@ import grpc
 import numpy as np
 
 from model.emotion import EmotionKey, EmotionTrack
-from model.errors import InputError
+from model.errors import InputError, ServiceError
 from server import convert
 from server.animation import Animation
 from server.api import face_animation_pb2 as pb
@@ -27,14 +27,6 @@ from server.api import face_animation_pb2_grpc as pb_grpc
 from server.options import RequestOptions
 
 log = logging.getLogger(__name__)
-
-
-class ServiceError(RuntimeError):
-    """A call that failed for a reason other than bad input (``code``: the gRPC status code)."""
-
-    def __init__(self, code: grpc.StatusCode, message: str):
-        super().__init__(f"{code.name}: {message}")
-        self.code = code
 
 
 @dataclass(frozen=True)

