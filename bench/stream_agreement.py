@@ -32,7 +32,7 @@ SETTINGS = {
     "default": StreamConfig(),
     "enc ctx 1.0 s": StreamConfig(encoder_context_s=1.0),
     "head ctx 3.0 s": StreamConfig(head_context_s=3.0),
-    "step 0.2 s": StreamConfig(min_step_s=0.2),
+    "step 0.2 s": StreamConfig(step_s=0.2),
     "all smoothing lookahead": StreamConfig(smoothing_share=1.0),
 }
 

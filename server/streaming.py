@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from model.constants import FPS, frame_count
+from model.constants import FPS, SAMPLE_RATE_HZ, frame_count
 from model.emotion import EmotionKey, EmotionTrack
 from model.errors import InputError
 from model.inference import ALIGN_FRAMES, frame_to_sample
@@ -35,14 +35,14 @@ class StreamConfig:
     encoder_margin_s: features this close to the end of the audio received are provisional and
         recomputed at the next step (they lack right context).
     head_context_s: features before the first new frame that the Audio2Rig transformer sees.
-    min_step_s: run the network only once this much new audio can be finalised (CPU vs latency).
+    step_s: frames are computed in steps of this length on a fixed grid (CPU vs latency).
     smoothing_share: fraction of the lookahead frames given to the smoother (rest: the network).
     """
 
     encoder_context_s: float = 0.5
     encoder_margin_s: float = 0.1
     head_context_s: float = 1.5
-    min_step_s: float = 0.1
+    step_s: float = 0.1
     smoothing_share: float = 0.5
 
     def frames(self, seconds: float) -> int:
@@ -67,6 +67,7 @@ class StreamSession:
         self._audio = np.zeros(0, np.float32)  # samples from self._audio_offset on
         self._audio_offset = 0  # absolute index of self._audio[0] (always a multiple of 0.1 s)
         self._total_samples = 0
+        self._step = max(1, int(round(config.step_s * FPS)))
         self._raw_done = 0  # raw (network) frames produced so far
         self._feats: np.ndarray | None = None  # final encoder features from frame self._feat_offset on
         self._feat_offset = 0
@@ -93,10 +94,12 @@ class StreamSession:
         self.add_emotion_keys(emotion_keys)
         self._audio = np.concatenate([self._audio, chunk])
         self._total_samples += len(chunk)
-        ready = frame_count(self._total_samples) - self.model_lookahead_frames
-        min_step = max(1, int(round(self.config.min_step_s * FPS)))
-        raw = self._run_model(ready) if ready - self._raw_done >= min_step else None
-        return self._emit(self.chain.push(raw) if raw is not None else None)
+        available = frame_count(self._total_samples)
+        outs = []
+        while self._raw_done + self._step + self.model_lookahead_frames <= available:
+            end = self._raw_done + self._step
+            outs.append(self._run_step(end, end + self.model_lookahead_frames))
+        return self._emit(self.chain.push(np.concatenate(outs)) if outs else None)
 
     def finish(self) -> tuple[int, np.ndarray]:
         """End of audio: return every remaining frame."""
@@ -105,8 +108,9 @@ class StreamSession:
         self.finished = True  # from here on, features at the end of the audio are final
         total = frame_count(self._total_samples)
         parts = []
-        if total > self._raw_done:
-            parts.append(self.chain.push(self._run_model(total)))
+        while self._raw_done < total:
+            end = min(self._raw_done + self._step, total)
+            parts.append(self.chain.push(self._run_step(end, min(end + self.model_lookahead_frames, total))))
         parts.append(self.chain.finish())
         return self._emit(np.concatenate([p.reshape(-1, len(rig())) for p in parts]))
 
@@ -117,45 +121,37 @@ class StreamSession:
         self.frames_emitted += len(frames)
         return start, frames[:, self.columns]
 
-    def _run_model(self, until_frame: int) -> np.ndarray:
-        """Raw frames ``self._raw_done .. until_frame - 1``.
+    def _run_step(self, end: int, window_end: int) -> np.ndarray:
+        """Raw frames ``self._raw_done .. end - 1``, seeing audio up to frame ``window_end``.
 
-        The speech encoder runs only over audio whose features are not final yet (plus left
-        context); final features are cached, so each step costs about its own length.
+        Steps lie on a fixed grid and windows depend only on it, so frames do not depend on how the
+        audio was chunked. The speech encoder runs only over audio whose features are not final yet
+        (plus left context); final features are cached.
         """
-        provisional = self._update_features()
-        window = self.pipeline.engine.window_frames
+        provisional = self._update_features(window_end)
         head_ctx = self.config.frames(self.config.head_context_s)
-        outs = []
-        while self._raw_done < until_frame:
-            start = max(self._feat_offset, (self._raw_done - head_ctx) // ALIGN_FRAMES * ALIGN_FRAMES)
-            feats = np.concatenate([self._feats[start - self._feat_offset :], provisional])[:window]
-            end = min(until_frame, start + len(feats))
-            weights, intensity = self.track.at_frames(len(feats), FPS, start_frame=start)
-            out = self.pipeline.head_locked(feats, weights, intensity)  # (n, 174): frame start + i
-            outs.append(out[self._raw_done - start : end - start])
-            self._raw_done = end
+        start = max(self._feat_offset, (self._raw_done - head_ctx) // ALIGN_FRAMES * ALIGN_FRAMES)
+        feats = np.concatenate([self._feats[start - self._feat_offset :], provisional])  # frames start..window_end
+        weights, intensity = self.track.at_frames(len(feats), FPS, start_frame=start)
+        out = self.pipeline.head_locked(feats, weights, intensity)  # (n, 174): frame start + i
+        result = out[self._raw_done - start : end - start]
+        self._raw_done = end
         self._trim(head_ctx)
-        return np.concatenate(outs) if outs else np.zeros((0, len(rig())), np.float32)
+        return result
 
-    def _update_features(self) -> np.ndarray:
-        """Extend the final-feature cache; return provisional features after it (up to the audio's end)."""
-        window = self.pipeline.engine.window_frames
-        available = frame_count(self._total_samples)
-        margin = 0 if self.finished else int(round(self.config.encoder_margin_s * FPS))
-        enc_ctx = self.config.frames(self.config.encoder_context_s)
-        while True:
-            start = max(0, self._feat_final - enc_ctx) // ALIGN_FRAMES * ALIGN_FRAMES
-            end = min(available, start + window)
-            seg_end = self._total_samples if end == available else frame_to_sample(end)
-            seg = self._audio[frame_to_sample(start) - self._audio_offset : seg_end - self._audio_offset]
-            feats = self.pipeline.encode_locked(seg)  # (end - start, width): frame start + i
-            final_end = max(self._feat_final, end - (margin if end == available else enc_ctx))
-            new = feats[self._feat_final - start : final_end - start]
-            self._feats = new if self._feats is None else np.concatenate([self._feats, new])
-            self._feat_final = final_end
-            if end == available:
-                return feats[final_end - start :]
+    def _update_features(self, window_end: int) -> np.ndarray:
+        """Extend the final-feature cache; return provisional features up to ``window_end``."""
+        at_end = self.finished and window_end == frame_count(self._total_samples)
+        margin = 0 if at_end else int(round(self.config.encoder_margin_s * FPS))
+        start = max(0, self._feat_final - self.config.frames(self.config.encoder_context_s)) // ALIGN_FRAMES * ALIGN_FRAMES
+        seg_end = -(-window_end * SAMPLE_RATE_HZ // FPS)  # first sample at or after the window's end
+        seg = self._audio[frame_to_sample(start) - self._audio_offset : seg_end - self._audio_offset]
+        feats = self.pipeline.encode_locked(seg)  # (window_end - start, width): frame start + i
+        final_end = max(self._feat_final, window_end - margin)
+        new = feats[self._feat_final - start : final_end - start]
+        self._feats = new if self._feats is None else np.concatenate([self._feats, new])
+        self._feat_final = final_end
+        return feats[final_end - start : window_end - start]
 
     def _trim(self, head_ctx: int) -> None:
         """Drop cached features and audio no later step can need."""

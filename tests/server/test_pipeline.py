@@ -130,3 +130,14 @@ def test_stream_emotion_key_changes_frames_after_its_time(local_pipeline):
     diff = np.abs(a - b).max(axis=1)
     assert diff[:110].max() < 1e-6  # before 2.0 s less the smoothing window: unchanged
     assert diff[125:].min() > 1e-4
+
+
+def test_stream_frames_do_not_depend_on_chunk_sizes(pipeline):
+    audio = speechlike(3.3, seed=5)
+    opts = RequestOptions(seed=2)
+    runs = []
+    for chunk in (160, 1000, 4800, len(audio)):
+        session = pipeline.stream(EmotionTrack.parse("sad:0.5"), opts)
+        runs.append(_stream(session, audio, chunk)[0])
+    assert all(np.array_equal(runs[0], r) for r in runs[1:])
+    assert runs[0].shape == (198, 174)
