@@ -12,7 +12,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--out", type=Path, required=True, help="corpus folder")
     b.add_argument("--scale", choices=["quick", "small", "full"], default="small",
                    help="quick: a few lines (tests); small: ~360 lines; full: ~1400 lines")
-    b.add_argument("--count", type=int, help="number of utterances (overrides --scale)")
+    b.add_argument("--count", type=int, help="number of Piper utterances (overrides --scale)")
+    b.add_argument("--espeak-count", type=int,
+                   help="number of espeak-ng utterances (default: 30%% of --count; 0 = none)")
     b.add_argument("--seed", type=int, default=0)
     a = verbs.add_parser("align", help="force-align one recording with its transcript (pocketsphinx)")
     a.add_argument("audio", type=Path)
@@ -42,6 +44,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from training.corpus.build import build
 
-    added = build(args.out, args.scale, args.seed, args.count)
+    added = build(args.out, args.scale, args.seed, args.count, espeak_count=args.espeak_count)
     print(f"added {added} utterances to {args.out} (manifest: {args.out / 'manifest.jsonl'})")
     return 0

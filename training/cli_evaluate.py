@@ -11,13 +11,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--corpus", type=Path, required=True, help="corpus folder (emoface corpus build)")
     p.add_argument("--split", default="val", help="split to evaluate on (default: val, the held-out voice setting)")
     p.add_argument("--max-utterances", type=int, default=60)
+    p.add_argument("--voice", help="only utterances whose voice starts with this (espeak, piper, recording, "
+                                   "espeak:en-us+klatt4...)")
     p.add_argument("--json", type=Path, help="also write the metrics as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
     from training.evaluate import evaluate, format_report, write_report
 
-    report = evaluate(args.checkpoint, args.corpus, args.split, args.max_utterances)
+    report = evaluate(args.checkpoint, args.corpus, args.split, args.max_utterances, voice=args.voice)
     print(format_report(report))
     if args.json:
         write_report(report, args.json)

@@ -32,6 +32,7 @@ class Utterance:
     phones: list[PhoneSpan] | None = None
     targets: np.ndarray | None = None  # (T, 174) for recorded takes
     emotion: EmotionTrack | None = None
+    voice: str = "recording"  # e.g. "piper:en_US-joe-medium", "espeak:en-us+m3"
 
     def audio(self) -> np.ndarray:
         return decode_file(self.audio_path)
@@ -54,7 +55,7 @@ def read_corpus(folder: str | Path, split: str | None = None) -> list[Utterance]
         n = frame_count(int(round(meta["duration_s"] * SAMPLE_RATE_HZ)))
         out.append(Utterance(rec["id"], rec["split"], root / f"{rec['id']}.wav", n,
                              phones=load_alignment(root / f"{rec['id']}.phones.json"),
-                             emotion=EmotionTrack.from_obj(meta["emotion"])))
+                             emotion=EmotionTrack.from_obj(meta["emotion"]), voice=meta.get("voice", "recording")))
     return out
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from model.checkpoint import load_model
 from model.constants import EMOTIONS, FPS
 from model.emotion import EmotionTrack
+from model.errors import InputError
 from model.inference import InferenceEngine
 from model.rig import rig
 from training.baselines import EnergyJawBaseline
@@ -101,10 +102,14 @@ def _emotion_classifier(train_utts: list[Utterance]):
 
 
 def evaluate(checkpoint: str | None, corpus: str | Path, split: str = "val", max_utts: int = 60,
-             classifier_utts: int = 40) -> dict:
+             classifier_utts: int = 40, voice: str | None = None) -> dict:
+    """Metrics on up to ``max_utts`` utterances of ``split`` whose voice starts with ``voice``
+    (``espeak``, ``piper``, ``recording``, ``espeak:en-us+klatt4``...; None = all)."""
     loaded = load_model(checkpoint)
     engine = InferenceEngine(loaded.model)
-    utts = read_corpus(corpus, split)[:max_utts]
+    utts = [u for u in read_corpus(corpus, split) if voice is None or u.voice.startswith(voice)][:max_utts]
+    if not utts:
+        raise InputError(f"{corpus} has no {split} utterances" + (f" with a voice starting {voice!r}" if voice else ""))
     train_utts = read_corpus(corpus, "train")
     clips = _clips(engine, utts)
     jaw = rig().index("CTRL_C_jaw.ty")
@@ -130,6 +135,7 @@ def evaluate(checkpoint: str | None, corpus: str | Path, split: str = "val", max
     model = table(lambda c: c.pred)
     model["emotion_recovered"] = model_acc
     return {"model_id": loaded.model_id, "corpus": str(corpus), "split": split, "utterances": len(utts),
+            "voices": sorted({u.voice for u in utts}),
             "clips": len(clips), "model": model,
             "energy_baseline": {**table(lambda c: base_frames[c.utt.utt_id][: len(c.teacher)]),
                                 "emotion_recovered": 1 / len(EMOTIONS)},
@@ -140,6 +146,7 @@ def format_report(r: dict) -> str:
     rows = [("MAE all", "mae_all"), ("MAE mouth", "mae_mouth"), ("MAE eye", "mae_eye"), ("jaw-open corr", "jaw_corr"),
             ("bilabial closure hit rate", "bilabial_hit_rate"), ("emotion recovered", "emotion_recovered")]
     lines = [f"{r['model_id']} on {r['corpus']} [{r['split']}]: {r['utterances']} utterances x 7 emotions",
+             f"voices: {', '.join(r.get('voices', []))}",
              f"{'metric':<28}{'model':>10}{'energy baseline':>18}"]
     for label, key in rows:
         lines.append(f"{label:<28}{r['model'][key]:>10.4f}{r['energy_baseline'][key]:>18.4f}")

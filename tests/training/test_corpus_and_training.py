@@ -1,4 +1,5 @@
-"""Corpus factory, datasets, training and evaluation on small real data (Piper speech, real models)."""
+"""Corpus factory, datasets, training and evaluation on small real data (Piper and espeak-ng speech, real models)."""
+import dataclasses
 import json
 import subprocess
 import sys
@@ -35,7 +36,7 @@ def test_coverage_sentences_beat_the_dialogue_lines():
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     out = tmp_path_factory.mktemp("corpus")
-    proc = subprocess.run([*EMOFACE, "corpus", "build", "--out", str(out), "--count", "10"],
+    proc = subprocess.run([*EMOFACE, "corpus", "build", "--out", str(out), "--count", "10", "--espeak-count", "5"],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return out
@@ -43,16 +44,18 @@ def corpus(tmp_path_factory):
 
 def test_corpus_files_agree_and_build_resumes(corpus):
     utts = read_corpus(corpus)
-    assert len(utts) == 10 and {u.split for u in utts} == {"train", "val"}
+    assert len(utts) == 15 and {u.split for u in utts} == {"train", "val"}
+    assert {u.voice.split(":")[0] for u in utts} == {"piper", "espeak"}
+    assert {u.voice for u in utts if u.voice.startswith("espeak") and u.split == "val"}
     for u in utts:
         audio, rate = sf.read(u.audio_path)
         assert rate == 16000 and frame_count(len(audio)) == u.num_frames
         assert u.phones[-1].end_s == pytest.approx(len(audio) / 16000, abs=0.03)
         assert all(s.phone in PHONES for s in u.phones) and any(s.phone == "SIL" for s in u.phones)
-    again = subprocess.run([*EMOFACE, "corpus", "build", "--out", str(corpus), "--count", "10"],
+    again = subprocess.run([*EMOFACE, "corpus", "build", "--out", str(corpus), "--count", "10", "--espeak-count", "5"],
                            capture_output=True, text=True, timeout=600)
     assert "added 0 utterances" in again.stdout
-    assert len((corpus / "manifest.jsonl").read_text().splitlines()) == 10
+    assert len((corpus / "manifest.jsonl").read_text().splitlines()) == 15
 
 
 def test_train_resume_and_evaluate(corpus, tmp_path):
@@ -60,14 +63,18 @@ def test_train_resume_and_evaluate(corpus, tmp_path):
     from training.evaluate import evaluate
     from training.train import TrainConfig, train
 
-    cfg = TrainConfig(corpus=str(corpus), out=str(tmp_path / "run"), minutes=0.05, batch_size=4, crop_frames=60,
-                      eval_every=5, variants=2, cache_dir=str(tmp_path / "cache"))
+    cfg = TrainConfig(corpus=str(corpus), out=str(tmp_path / "run"), minutes=5, max_steps=6, batch_size=4,
+                      crop_frames=60, eval_every=3, variants=2, cache_dir=str(tmp_path / "cache"),
+                      control_weights={"mouth": 2.0, "CTRL_C_jaw.ty": 3.0})
     first = load_model(train(cfg))
-    assert first.metadata["trained"] and first.metadata["training"]["steps"] >= 5
+    assert first.metadata["trained"] and first.metadata["training"]["steps"] == 6  # max_steps stops it
+    assert "espeak:" in first.metadata["provenance"]["trained_on"]
     assert first.metadata["data"]["val_utterances"] >= 1
-    resumed = load_model(train(cfg))
+    resumed = load_model(train(dataclasses.replace(cfg, max_steps=9)))
     assert resumed.metadata["training"]["steps"] > first.metadata["training"]["steps"]
-    report = evaluate(str(tmp_path / "run" / "model.safetensors"), corpus, "val", max_utts=1, classifier_utts=2)
+    report = evaluate(str(tmp_path / "run" / "model.safetensors"), corpus, "val", max_utts=1, classifier_utts=2,
+                      voice="espeak")
+    assert report["voices"] and all(v.startswith("espeak:") for v in report["voices"])
     assert set(report["model"]) >= {"mae_all", "mae_mouth", "mae_eye", "jaw_corr", "bilabial_hit_rate",
                                     "emotion_recovered"}
     assert 0 <= report["model"]["mae_all"] < 1 and report["energy_baseline"]["emotion_recovered"] == 1 / 7

@@ -5,9 +5,13 @@ Layout of ``OUT``: ``<id>.wav`` (16 kHz mono PCM16), ``<id>.phones.json`` (ARPAb
 ``manifest.jsonl`` (one line per finished utterance, appended after its files, so a killed
 build resumes where it stopped).
 
-Splits: ``train`` and ``val``. Only one neural voice is installable here, so the validation
-set is held out by *text* (dialogue lines and coverage sentences never used in training) and by
-*voice condition* (a speaking rate, variability and augmentation range training never sees).
+Voices: the Piper neural voice (ids ``utt*``) and espeak-ng speakers (ids ``esp*``: accents,
+variants, pitch and rate), each with exact phone timings from the synthesiser.
+
+Splits: ``train`` and ``val``. The validation set is held out by *text* (lines never used in
+training) and by *voice*: espeak-ng speakers whose accent and variant training never hears
+(:data:`HELD_OUT_VOICES`), and a Piper *voice condition* (a speaking rate, variability and
+augmentation range training never sees; only one neural voice is installable here).
 """
 from __future__ import annotations
 
@@ -24,12 +28,20 @@ from model.emotion import EmotionTrack
 from server.audio_io import resample
 from training.corpus import augment as aug_mod
 from training.corpus.text import DIALOGUE, coverage_sentences
+from training.corpus import espeak
 from training.corpus.voices import PROSODY, VoiceSettings, synthesize
 from training.phones import PhoneSpan, save_alignment
 
 log = logging.getLogger(__name__)
 SCALES = {"quick": 6, "small": 360, "full": 1400}
 VAL_SHARE = 0.1
+ESPEAK_SHARE = 0.3  # espeak-ng lines per Piper line (``--espeak-count`` overrides)
+TRAIN_VOICES = ("en-us+m1", "en-us+m3", "en-us+f1", "en-us+f4", "en+m4", "en+f5", "en-gb-scotland+m7",
+                "en-029+m2", "en-gb-x-gbclan+f3", "en-us+klatt2")
+HELD_OUT_VOICES = ("en-gb-x-rp+f2", "en-us+klatt4")
+# emotion -> (rate factor, pitch offset, pitch-range offset) for espeak-ng speakers
+ESPEAK_PROSODY = {"angry": (1.1, 4, 25), "disgust": (0.92, -6, 5), "fear": (1.12, 12, 10), "happy": (1.05, 8, 25),
+                  "neutral": (1.0, 0, 0), "sad": (0.85, -8, -25), "surprise": (1.0, 14, 35)}
 
 
 @dataclass(frozen=True)
@@ -38,7 +50,7 @@ class Utterance:
     text: str
     split: str
     emotion: str
-    settings: VoiceSettings
+    settings: VoiceSettings | espeak.EspeakVoice
     augment: aug_mod.Augment
 
 
@@ -64,13 +76,40 @@ def plan(count: int, seed: int) -> list[Utterance]:
     return out
 
 
-def build(out: Path, scale: str = "small", seed: int = 0, count: int | None = None, progress: bool = True) -> int:
-    """Synthesise every planned utterance not yet in the manifest; returns how many were added."""
+def plan_espeak(count: int, piper: list[Utterance], seed: int) -> list[Utterance]:
+    """``count`` espeak-ng lines: training texts by training voices, held-out texts by held-out voices."""
+    rng = np.random.default_rng([seed, 1])
+    train_texts = [u.text for u in piper if u.split == "train"] or [u.text for u in piper]
+    val_texts = [u.text for u in piper if u.split == "val"] or train_texts
+    n_val = max(1, int(round(count * VAL_SHARE * 2))) if count > 1 else 0
+    out = []
+    for k in range(count):
+        split = "val" if n_val and k % max(1, count // n_val) == 0 else "train"
+        texts, voices = (val_texts, HELD_OUT_VOICES) if split == "val" else (train_texts, TRAIN_VOICES)
+        emotion = EMOTIONS[int(rng.integers(len(EMOTIONS)))]
+        rate, pitch, spread = ESPEAK_PROSODY[emotion]
+        voice = espeak.EspeakVoice(voices[int(rng.integers(len(voices)))], int(rng.uniform(140, 200) * rate),
+                                   int(np.clip(rng.uniform(35, 65) + pitch, 0, 100)),
+                                   int(np.clip(rng.uniform(40, 70) + spread, 0, 100)))
+        augment = aug_mod.Augment(speed=1.0, gain=PROSODY[emotion][1], snr_db=40.0, reverb_s=0.0) \
+            if split == "val" else aug_mod.random_augment(rng)
+        out.append(Utterance(f"esp{k:05d}", texts[int(rng.integers(len(texts)))], split, emotion, voice, augment))
+    return out
+
+
+def build(out: Path, scale: str = "small", seed: int = 0, count: int | None = None, progress: bool = True,
+          espeak_count: int | None = None) -> int:
+    """Synthesise every planned utterance not yet in the manifest; returns how many were added.
+
+    ``count`` Piper lines (default: by ``scale``) and ``espeak_count`` espeak-ng lines (default:
+    :data:`ESPEAK_SHARE` of ``count``)."""
     out.mkdir(parents=True, exist_ok=True)
     manifest = out / "manifest.jsonl"
     done = {json.loads(line)["id"] for line in manifest.read_text().splitlines() if line.strip()} \
         if manifest.exists() else set()
-    todo = [u for u in plan(count or SCALES[scale], seed) if u.utt_id not in done]
+    piper = plan(count or SCALES[scale], seed)
+    n_espeak = int(round(len(piper) * ESPEAK_SHARE)) if espeak_count is None else espeak_count
+    todo = [u for u in piper + plan_espeak(n_espeak, piper, seed) if u.utt_id not in done]
     from tqdm import tqdm
 
     added = 0
@@ -84,15 +123,21 @@ def build(out: Path, scale: str = "small", seed: int = 0, count: int | None = No
 
 
 def _make(out: Path, utt: Utterance, seed: int) -> dict:
-    rng = np.random.default_rng([seed, int(utt.utt_id[3:])])
-    audio, rate, spans = synthesize(utt.text, utt.settings)
+    key = [seed, int(utt.utt_id[3:])] + ([1] if utt.utt_id.startswith("esp") else [])
+    rng = np.random.default_rng(key)
+    if isinstance(utt.settings, espeak.EspeakVoice):
+        audio, rate, spans = espeak.synthesize(utt.text, utt.settings)
+        voice, speaker = utt.settings.label, utt.settings.name
+    else:
+        audio, rate, spans = synthesize(utt.text, utt.settings)
+        voice, speaker = "piper:en_US-joe-medium", "joe"
     audio, spans = aug_mod.apply(audio, rate, spans, utt.augment, rng)
     audio16 = resample(audio, rate, SAMPLE_RATE_HZ)
     duration = len(audio16) / SAMPLE_RATE_HZ
     spans = [PhoneSpan(s.phone, min(s.start_s, duration), min(s.end_s, duration)) for s in spans]
     sf.write(out / f"{utt.utt_id}.wav", audio16, SAMPLE_RATE_HZ, subtype="PCM_16")
     save_alignment(spans, out / f"{utt.utt_id}.phones.json")
-    meta = {"id": utt.utt_id, "text": utt.text, "voice": "piper:en_US-joe-medium", "speaker": "joe",
+    meta = {"id": utt.utt_id, "text": utt.text, "voice": voice, "speaker": speaker,
             "settings": asdict(utt.settings), "emotion": EmotionTrack.parse(utt.emotion).to_obj(),
             "augment": utt.augment.to_dict(), "split": utt.split, "duration_s": duration}
     (out / f"{utt.utt_id}.json").write_text(json.dumps(meta))

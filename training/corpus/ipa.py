@@ -11,7 +11,7 @@ from __future__ import annotations
 from training.phones import PhoneSpan
 
 PAIRS = {"oʊ": "OW", "aɪ": "AY", "aʊ": "AW", "eɪ": "EY", "ɔɪ": "OY", "tʃ": "CH", "dʒ": "JH", "ɜː": "ER",
-         "iə": "IY", "ʊə": "UH", "eə": "EH"}
+         "iə": "IY", "ʊə": "UH", "eə": "EH", "əʊ": "OW"}
 SINGLE = {"ɑ": "AA", "a": "AA", "ɒ": "AA", "æ": "AE", "ʌ": "AH", "ə": "AH", "ɐ": "AH", "ɔ": "AO", "ɛ": "EH",
           "e": "EH", "ɜ": "ER", "ɚ": "ER", "ɪ": "IH", "ᵻ": "IH", "i": "IY", "o": "OW", "ʊ": "UH", "u": "UW",
           "b": "B", "d": "D", "ð": "DH", "f": "F", "ɡ": "G", "g": "G", "h": "HH", "k": "K", "l": "L", "m": "M",
