@@ -9,6 +9,10 @@ Both encoders take 16 kHz mono audio ``(B, n)`` and return ``(B, T, width)`` wit
   output is interpolated to 60 fps.
 Interpolation maps frame centres by time, so windows that start on a 0.1 s boundary see
 identical features for shared frames.
+
+For training, each encoder splits into ``frozen_features`` (the part that is never trained:
+the whole encoder when frozen, else wav2vec2's CNN) and ``from_frozen`` (the rest), so the
+frozen part's output can be cached; ``from_frozen(frozen_features(a)) == forward(a)``.
 """
 from __future__ import annotations
 
@@ -83,6 +87,15 @@ class WhisperAudioEncoder(nn.Module):
         h = m.layer_norm(h)
         return resample_frames(h, frame_count(n))
 
+    def frozen_features(self, audio: torch.Tensor) -> torch.Tensor:
+        """The frozen part's output: the whole encoder (only whole freezing can be cached here)."""
+        if any(p.requires_grad for p in self.parameters()):
+            raise ValueError("a partly trainable Whisper encoder has no cacheable frozen stage")
+        return self.forward(audio)
+
+    def from_frozen(self, features: torch.Tensor) -> torch.Tensor:
+        return features
+
     def freeze(self, whole: bool) -> None:
         """Freeze the convolutional front end, or everything when ``whole``."""
         modules = [self.model] if whole else [self.model.conv1, self.model.conv2]
@@ -104,12 +117,32 @@ class Wav2Vec2AudioEncoder(nn.Module):
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
         """``(B, n)`` 16 kHz audio -> ``(B, frame_count(n), width)`` at 60 fps."""
+        return self.transformer(self.cnn_features(audio))
+
+    def cnn_features(self, audio: torch.Tensor) -> torch.Tensor:
+        """``(B, n)`` -> the CNN's ``(B, frame_count(n), 512)`` features, interpolated to 60 fps."""
         n = audio.shape[1]
         audio = (audio - audio.mean(dim=1, keepdim=True)) / (audio.std(dim=1, keepdim=True) + 1e-7)
         feats = self.model.feature_extractor(audio).transpose(1, 2)  # (B, S, 512) at ~50 Hz
-        feats = resample_frames(feats, frame_count(n))  # (B, T, 512)
+        return resample_frames(feats, frame_count(n))  # (B, T, 512)
+
+    def transformer(self, feats: torch.Tensor) -> torch.Tensor:
+        """``(B, T, 512)`` CNN features -> ``(B, T, width)`` (projection + transformer)."""
         hidden, _ = self.model.feature_projection(feats)
-        return self.model.encoder(hidden).last_hidden_state  # (B, T, width)
+        return self.model.encoder(hidden).last_hidden_state
+
+    def frozen_features(self, audio: torch.Tensor) -> torch.Tensor:
+        """The frozen part's output: the whole encoder, or the CNN (the paper: CNN frozen)."""
+        if all(not p.requires_grad for p in self.parameters()):
+            return self.forward(audio)
+        if any(p.requires_grad for p in self.model.feature_extractor.parameters()):
+            raise ValueError("the wav2vec2 CNN is trainable, so nothing can be cached")
+        return self.cnn_features(audio)
+
+    def from_frozen(self, features: torch.Tensor) -> torch.Tensor:
+        if all(not p.requires_grad for p in self.parameters()):
+            return features
+        return self.transformer(features)
 
     def freeze(self, whole: bool) -> None:
         self.model.freeze_feature_encoder()

@@ -101,5 +101,15 @@ class EmoFace(nn.Module):
         """``(B, n)`` audio, ``(B, T, 7)`` weights, ``(B, T)`` intensity -> ``(B, T, 174)``."""
         return self.head(self.encode_audio(audio), weights, intensity)
 
+    def frozen_features(self, audio: torch.Tensor) -> torch.Tensor:
+        """``(B, n)`` audio -> the output of the never-trained part of the speech encoder ``(B, T, C)``
+        (the whole encoder when frozen, wav2vec2's CNN in the paper's setting): what training caches."""
+        return self.audio_encoder.frozen_features(audio)
+
+    def forward_from_frozen(self, frozen: torch.Tensor, weights: torch.Tensor, intensity: torch.Tensor
+                            ) -> torch.Tensor:
+        """The trainable rest: ``frozen_features`` output + emotion -> ``(B, T, 174)``."""
+        return self.head(self.audio_encoder.from_frozen(frozen), weights, intensity)
+
     def trainable_parameters(self) -> list[nn.Parameter]:
         return [p for p in self.parameters() if p.requires_grad]

@@ -1,8 +1,8 @@
-"""Cache of frozen speech-encoder features (they do not depend on the emotion).
+"""Cache of the frozen speech-encoder stage's features (they do not depend on the emotion).
 
-One ``.npy`` (float16, ``(T, audio_width)`` at 60 fps) per utterance under
-``CACHE/<encoder key>/``; the key hashes the encoder's weights, so a different encoder never
-reads stale features.
+The frozen stage is the whole encoder (``small``: Whisper frozen) or wav2vec2's CNN (``paper``).
+One ``.npy`` (float16, ``(T, C)`` at 60 fps) per utterance under ``CACHE/<encoder key>/``; the
+key hashes the encoder's weights and the stage, so a different encoder never reads stale features.
 """
 from __future__ import annotations
 
@@ -23,7 +23,23 @@ def encoder_key(model: EmoFace) -> str:
         h.update(name.encode())
         h.update(tensor.detach().cpu().numpy().tobytes()[:4096])
     h.update(repr(model.config.audio_width).encode())
+    if not whole_encoder_frozen(model):
+        h.update(b"stage:cnn")
     return h.hexdigest()[:16]
+
+
+def whole_encoder_frozen(model: EmoFace) -> bool:
+    return not any(p.requires_grad for p in model.audio_encoder.parameters())
+
+
+def frozen_features(model: EmoFace, audio: np.ndarray) -> np.ndarray:
+    """``(n,)`` audio -> ``(frame_count(n), C)`` output of the frozen stage (windowed like inference
+    when the whole encoder is frozen; the CNN stage is local, so it runs on the whole clip)."""
+    with torch.inference_mode():
+        if whole_encoder_frozen(model):
+            return InferenceEngine(model).encode(audio)
+        a = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None]
+        return model.frozen_features(a)[0].numpy()
 
 
 def cached_features(model: EmoFace, utterances: list[Utterance], cache_dir: Path, progress: bool = True
@@ -33,15 +49,13 @@ def cached_features(model: EmoFace, utterances: list[Utterance], cache_dir: Path
 
     folder = Path(cache_dir) / encoder_key(model)
     folder.mkdir(parents=True, exist_ok=True)
-    engine = InferenceEngine(model)
     out = {}
     for utt in tqdm(utterances, desc="features", unit="utt", disable=not progress):
         path = folder / f"{utt.utt_id}.npy"
         if path.exists():
             feats = np.load(path)
         else:
-            with torch.inference_mode():
-                feats = engine.encode(utt.audio()).astype(np.float16)
+            feats = frozen_features(model, utt.audio()).astype(np.float16)
             tmp = path.with_suffix(".tmp.npy")
             np.save(tmp, feats)
             tmp.replace(path)

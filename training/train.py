@@ -1,8 +1,10 @@
 """Train EmoFace on a corpus with phonetic-teacher targets (``emoface train CONFIG.json``).
 
 The `small` config keeps the pretrained Whisper tiny.en encoder frozen: its features are
-computed once and cached, and only the layers above it are trained. The recipe follows the
-paper (Adam, StepLR step 100 gamma 0.995, MSE) with an optional velocity loss, random crops,
+computed once and cached, and only the layers above it are trained. The `paper` config freezes
+wav2vec2's CNN front end as the paper does: the CNN's features are cached and wav2vec2's
+projection and transformer train with the rest (from ``encoder_weights``, a local wav2vec2-base
+directory, or from random weights). The recipe follows the paper (Adam, StepLR step 100 gamma 0.995, MSE) with an optional velocity loss, random crops,
 validation on the held-out split, resumable state and a seeded run.
 """
 from __future__ import annotations
@@ -19,7 +21,9 @@ import torch
 
 from model.checkpoint import new_model, save_checkpoint
 from model.config import EmoFaceConfig
-from model.errors import InputError
+from model.convert import hf_encoder_config, load_hf_audio_encoder
+from model.errors import CheckpointError, InputError
+from model.network import EmoFace
 from model.rig import GROUPS, UnknownControlError, rig
 from training.dataset import read_corpus
 from training.features import cached_features
@@ -37,7 +41,11 @@ class TrainConfig:
     feature cache; eval_every: steps between validations; name: model name in the checkpoint;
     control_weights: loss weight per control or group name (others 1), e.g. the lipsTogether
     controls, whose short closures plain MSE under-weights; max_steps: stop after this many steps
-    even if minutes remain (reproducible runs on a busy machine; None = time only)."""
+    even if minutes remain (reproducible runs on a busy machine; None = time only);
+    encoder_weights: local Hugging Face wav2vec2/Whisper directory whose weights (and shape)
+    the speech encoder starts from (``paper``: wav2vec2-base; None = the packaged Whisper tiny.en
+    for ``small``, random for ``paper``); model_overrides: EmoFaceConfig fields changed from the
+    preset (e.g. a smaller ``paper`` for a quick run)."""
 
     corpus: str
     out: str
@@ -56,6 +64,8 @@ class TrainConfig:
     name: str = "emoface-small"
     control_weights: dict[str, float] = field(default_factory=dict)
     max_steps: int | None = None
+    encoder_weights: str | None = None
+    model_overrides: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path, **overrides: Any) -> TrainConfig:
@@ -103,11 +113,13 @@ def loss_fn(pred: torch.Tensor, target: torch.Tensor, velocity_weight: float,
 
 
 @torch.no_grad()
+@torch.no_grad()
 def validate(model, val: list[tuple[np.ndarray, Variant]]) -> float:
     model.eval()
     errs = []
     for f, v in val:
-        pred = model.head(*(torch.from_numpy(x.astype(np.float32))[None] for x in (f, v.weights, v.intensity)))[0]
+        pred = model.forward_from_frozen(*(torch.from_numpy(x.astype(np.float32))[None]
+                                           for x in (f, v.weights, v.intensity)))[0]
         errs.append(np.abs(pred.numpy() - v.targets.astype(np.float32)).mean())
     model.train()
     return float(np.mean(errs))
@@ -135,9 +147,7 @@ def train(cfg: TrainConfig) -> Path:
     rng = np.random.default_rng(cfg.seed)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    model = new_model(EmoFaceConfig.preset(cfg.preset), pretrained_encoder=True, seed=cfg.seed)
-    if not model.config.freeze_audio_encoder:
-        raise InputError("this trainer caches encoder features: use a config with a frozen speech encoder")
+    model = build_model(cfg)
     train_set, val_set, data = prepare(cfg, model)
     opt = torch.optim.Adam(model.trainable_parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.StepLR(opt, cfg.step_size, cfg.gamma)
@@ -147,7 +157,7 @@ def train(cfg: TrainConfig) -> Path:
     start = time.monotonic()
     while time.monotonic() - start < cfg.minutes * 60 and (cfg.max_steps is None or step < cfg.max_steps):
         f, w, i, y = _batch(rng, train_set, cfg)
-        loss = loss_fn(model.head(f, w, i), y, cfg.velocity_weight, weights)
+        loss = loss_fn(model.forward_from_frozen(f, w, i), y, cfg.velocity_weight, weights)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.trainable_parameters(), 1.0)
@@ -172,6 +182,27 @@ def train(cfg: TrainConfig) -> Path:
     path = save_checkpoint(model.eval(), out / "model.safetensors", meta, half=True)
     log.info("wrote %s (val MAE %.5f)", path, final_mae)
     return path
+
+
+def build_model(cfg: TrainConfig) -> EmoFace:
+    """The network to train: preset + overrides, encoder from ``encoder_weights`` or packaged weights."""
+    try:
+        config = EmoFaceConfig.preset(cfg.preset).replace(**cfg.model_overrides)
+        if cfg.encoder_weights:
+            config = hf_encoder_config(cfg.encoder_weights, config)
+    except (TypeError, CheckpointError) as exc:
+        raise InputError(f"training config: {exc}") from None
+    if config.freeze_audio_encoder is False and not config.freeze_feature_extractor:
+        raise InputError("training caches the frozen front end: freeze at least the CNN (freeze_feature_extractor)")
+    if config.audio_encoder == "whisper" and not config.freeze_audio_encoder:
+        raise InputError("a partly trainable Whisper encoder is not supported: freeze it (freeze_audio_encoder)")
+    model = new_model(config, pretrained_encoder=cfg.encoder_weights is None, seed=cfg.seed)
+    if cfg.encoder_weights:
+        load_hf_audio_encoder(model, cfg.encoder_weights)
+    elif config.audio_encoder == "wav2vec2":
+        log.warning("no encoder_weights: the wav2vec2 encoder starts from random weights (give a local "
+                    "wav2vec2-base directory for the paper's setting)")
+    return model
 
 
 def _resume(out: Path, model, opt, sched) -> tuple[int, list]:
