@@ -13,13 +13,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-utterances", type=int, default=60)
     p.add_argument("--voice", help="only utterances whose voice starts with this (espeak, piper, recording, "
                                    "espeak:en-us+klatt4...)")
+    p.add_argument("--reference-corpus", type=Path,
+                   help="corpus whose train split fits the emotion classifier and the energy baseline "
+                        "(default: --corpus; needed for a folder of imported recordings)")
     p.add_argument("--json", type=Path, help="also write the metrics as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
     from training.evaluate import evaluate, format_report, write_report
 
-    report = evaluate(args.checkpoint, args.corpus, args.split, args.max_utterances, voice=args.voice)
+    report = evaluate(args.checkpoint, args.corpus, args.split, args.max_utterances, voice=args.voice,
+                      reference_corpus=args.reference_corpus)
     print(format_report(report))
     if args.json:
         write_report(report, args.json)

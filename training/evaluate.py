@@ -102,15 +102,21 @@ def _emotion_classifier(train_utts: list[Utterance]):
 
 
 def evaluate(checkpoint: str | None, corpus: str | Path, split: str = "val", max_utts: int = 60,
-             classifier_utts: int = 40, voice: str | None = None) -> dict:
+             classifier_utts: int = 40, voice: str | None = None, reference_corpus: str | Path | None = None
+             ) -> dict:
     """Metrics on up to ``max_utts`` utterances of ``split`` whose voice starts with ``voice``
-    (``espeak``, ``piper``, ``recording``, ``espeak:en-us+klatt4``...; None = all)."""
+    (``espeak``, ``piper``, ``recording``, ``espeak:en-us+klatt4``...; None = all). The emotion
+    classifier and the energy baseline are fitted on the train split of ``reference_corpus``
+    (default: ``corpus``), so a folder of imported recordings alone can be evaluated."""
     loaded = load_model(checkpoint)
     engine = InferenceEngine(loaded.model)
     utts = [u for u in read_corpus(corpus, split) if voice is None or u.voice.startswith(voice)][:max_utts]
     if not utts:
         raise InputError(f"{corpus} has no {split} utterances" + (f" with a voice starting {voice!r}" if voice else ""))
-    train_utts = read_corpus(corpus, "train")
+    train_utts = read_corpus(reference_corpus or corpus, "train")
+    if not train_utts:
+        raise InputError(f"{reference_corpus or corpus} has no train utterances to fit the emotion classifier and "
+                         "the baseline on (give --reference-corpus)")
     clips = _clips(engine, utts)
     jaw = rig().index("CTRL_C_jaw.ty")
     mouth, eye = rig().group_indices("mouth"), rig().group_indices("eye")

@@ -128,3 +128,22 @@ def test_forced_alignment_of_a_recording_with_its_transcript(tmp_path):
     bad = subprocess.run([*EMOFACE, "corpus", "align", str(sample), "--text", "...", "-o", str(tmp_path / "q.json")],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "no words" in bad.stderr
+
+
+def test_imported_recordings_are_evaluated_against_a_reference_corpus(corpus, tmp_path):
+    from pathlib import Path
+
+    from training.corpus.align import import_recordings
+    from training.evaluate import evaluate
+
+    sample = Path(__file__).resolve().parents[2] / "docs" / "samples" / "hello.wav"
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "line.wav").write_bytes(sample.read_bytes())
+    (tmp_path / "rec" / "line.txt").write_text(HELLO_TEXT)
+    assert import_recordings(tmp_path / "rec", tmp_path / "real", "val") == 1
+    with pytest.raises(InputError, match="no train utterances"):
+        evaluate(None, tmp_path / "real", "val", max_utts=1, classifier_utts=2)
+    report = evaluate(None, tmp_path / "real", "val", max_utts=1, classifier_utts=2, voice="recording",
+                      reference_corpus=corpus)
+    assert report["voices"] == ["recording"] and report["utterances"] == 1
+    assert report["model"]["jaw_corr"] > report["energy_baseline"]["jaw_corr"]  # the shipped model on real speech
