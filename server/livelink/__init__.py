@@ -1,0 +1,1 @@
+"""Live Link wire protocol 1.0 (``docs/livelink_protocol.md``): codec, subject hub, TCP server, client."""
