@@ -78,7 +78,7 @@ def single_messages(rng: np.random.Generator) -> dict[str, c.Message]:
                                             _pcm_s16(rng, 32)),
         "submit_line_f32_interrupt.bin": c.SubmitLine(
             0xFFFFFFFF, "NPC_Guard", c.PcmEncoding.F32LE, 48000, 2, c.FLAG_PACED | c.FLAG_INTERRUPT,
-            '{"keys": [{"time_s": 0, "weights": {"angry": 1}, "intensity": 0.5}]}', '{"seed": 3}',
+            '{"keys": [{"time": 0, "emotion": "angry", "intensity": 0.5}]}', '{"seed": 3}',
             rng.uniform(-1, 1, 8).astype("<f4").tobytes()),
         "submit_line_empty.bin": c.SubmitLine(0, "", c.PcmEncoding.S16LE, 16000, 1, 0, "", "", b""),
         "heartbeat.bin": c.Heartbeat(1795000000.125),
