@@ -1,0 +1,152 @@
+"""The Live Link TCP server: accepts clients and runs their lines on the shared model workers.
+
+``LiveLinkServer(options, pipeline, hub, submit_work, tokens)`` binds at construction
+(port 0 = any free port; ``.port`` is the bound one), ``start()`` accepts clients on a
+thread, ``stop()`` says BYE to every client and closes. Model work goes through
+``submit_work(fn) -> Future`` (the gRPC service's inference workers), so Live Link and
+gRPC requests share the same model lock and worker count.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Callable
+
+from model.errors import InputError
+from server.auth import SERVICE, TokenStore
+from server.livelink import codec as c
+from server.livelink.connection import Connection
+from server.livelink.hub import LineFrames, SubjectHub
+from server.livelink.requests import LineRequest
+
+log = logging.getLogger(__name__)
+_ANIMATE_METHOD = f"/{SERVICE}/Animate"
+
+
+@dataclass(frozen=True)
+class LiveLinkOptions:
+    """Settings of the Live Link TCP server.
+
+    host, port: address to listen on (port 0 = any free port).
+    idle_timeout_s: close a client that sends nothing for this long (it should HEARTBEAT every second).
+    heartbeat_interval_s: send a HEARTBEAT after this long with nothing else to send.
+    max_outgoing_bytes: bytes queued for one client before it counts as not reading and is dropped.
+    max_clients: connections at once; more get ERROR RESOURCE_EXHAUSTED and are closed.
+    max_clip_s: longest line in seconds of audio (longer: ERROR RESOURCE_EXHAUSTED).
+    close_flush_s: time given to send what is queued when a connection closes.
+    server_name: SERVER_HELLO.server_name.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    idle_timeout_s: float = 10.0
+    heartbeat_interval_s: float = 1.0
+    max_outgoing_bytes: int = 32 * 1024 * 1024
+    max_clients: int = 64
+    max_clip_s: float = 300.0
+    close_flush_s: float = 2.0
+    server_name: str = "emoface serve"
+
+
+class LiveLinkServer:
+    """Listens for Live Link clients (see the module docstring)."""
+
+    def __init__(self, options: LiveLinkOptions, pipeline, hub: SubjectHub,
+                 submit_work: Callable[..., Future], tokens: TokenStore | None = None):
+        self.config, self.pipeline, self.hub = options, pipeline, hub
+        self.submit_work = submit_work
+        self.tokens = tokens or TokenStore([])
+        try:
+            family = socket.AF_INET6 if ":" in options.host else socket.AF_INET
+            self._listener = socket.create_server((options.host, options.port), family=family, backlog=64)
+        except OSError as exc:
+            raise InputError(f"cannot bind Live Link on {options.host}:{options.port}: {exc.strerror or exc}") from None
+        self._listener.settimeout(0.25)
+        self.port: int = self._listener.getsockname()[1]
+        self._connections: set[Connection] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept_loop, name="livelink-accept", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        log.info("Live Link listening on %s:%d", self.config.host, self.port)
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        """Stop accepting, send BYE to every client and close the connections."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
+        self._listener.close()
+        with self._lock:
+            connections = list(self._connections)
+        for conn in connections:
+            conn.send(c.Bye())
+            conn.close_after_flush()
+        for conn in connections:
+            conn._reader.join(timeout_s)
+
+    @property
+    def client_count(self) -> int:
+        with self._lock:
+            return len(self._connections)
+
+    def authorised(self, token: str) -> bool:
+        """Whether a HELLO token may use Live Link (any token with the ``animate`` scope; none if auth is off)."""
+        if not self.tokens.enabled:
+            return True
+        found = self.tokens.check(token) if token else None
+        return found is not None and found.allows(_ANIMATE_METHOD)
+
+    def forget(self, conn: Connection) -> None:
+        with self._lock:
+            self._connections.discard(conn)
+
+    def run_line(self, request: LineRequest, frames: LineFrames) -> None:
+        """Animate a submitted line on the model workers and hand its frames to the hub's buffer."""
+
+        def job():
+            return self.pipeline.animate(request.audio_16k, request.emotion, request.options).full()
+
+        def done(future: Future) -> None:
+            try:
+                frames.push(future.result())
+                frames.finish()
+            except InputError as exc:
+                frames.fail(str(exc))
+            except Exception as exc:  # reported to the client as LINE_END FAILED
+                log.exception("Live Link line for %r failed", request.subject)
+                frames.fail(f"internal error: {type(exc).__name__}")
+
+        try:
+            self.submit_work(job).add_done_callback(done)
+        except RuntimeError as exc:  # the worker pool is shut down
+            frames.fail(f"server shutting down ({exc})")
+
+    def _accept_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sock, address = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError as exc:
+                if not self._stop.is_set():
+                    log.error("Live Link accept failed: %s", exc)
+                return
+            sock.settimeout(None)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            peer = f"{address[0]}:{address[1]}"
+            conn = Connection(sock, peer, self)
+            with self._lock:
+                full = len(self._connections) >= self.config.max_clients
+                if not full:
+                    self._connections.add(conn)
+            if full:
+                log.warning("Live Link: refusing %s, %d clients connected", peer, self.config.max_clients)
+                conn.send(c.Error(0, c.ErrorCode.RESOURCE_EXHAUSTED,
+                                  f"server has {self.config.max_clients} Live Link clients (max_clients)"))
+                conn.close_after_flush()
+            conn.start()
