@@ -4,6 +4,11 @@
 does not start; call ``server.start()``. ``server.stop(grace_s)`` marks health
 NOT_SERVING, refuses new calls, lets in-flight calls finish within the grace period and
 then releases the inference workers and the metrics endpoint.
+
+With ``config.livelink_port`` and/or ``config.livelink_face`` set, a Live Link
+:class:`~server.livelink.hub.SubjectHub` runs beside the gRPC service: the TCP server of
+``docs/livelink_protocol.md`` (its model work shares the gRPC inference workers) and/or a
+Live Link Face UDP sender. It stops with the gRPC server.
 """
 from __future__ import annotations
 
@@ -33,14 +38,18 @@ class EmoFaceServer:
     """A bound gRPC server with its servicer, health service and metrics."""
 
     def __init__(self, grpc_server: grpc.Server, servicer: FaceAnimationServicer, health_servicer: health.HealthServicer,
-                 metrics: ServiceMetrics, config: ServiceConfig):
+                 metrics: ServiceMetrics, config: ServiceConfig, livelink=None):
         self.grpc_server, self.servicer, self.health = grpc_server, servicer, health_servicer
         self.metrics, self.config = metrics, config
         self.metrics_port: int | None = None
+        self.livelink = livelink  # LiveLinkServer or None
+        self.livelink_port: int | None = livelink.port if livelink is not None else None
         self._stopped = threading.Event()
 
     def start(self) -> None:
         self.grpc_server.start()
+        if self.livelink is not None:
+            self.livelink.start()
         if self.config.metrics_port is not None:
             self.metrics_port = self.metrics.serve_http(self.config.metrics_port, self.config.metrics_host)
         for name in ("", SERVICE_NAME):
@@ -54,6 +63,10 @@ class EmoFaceServer:
 
         def cleanup():
             done.wait()
+            if self.livelink is not None:
+                self.livelink.stop()
+            if self.servicer.livelink_hub is not None:
+                self.servicer.livelink_hub.close()
             self.servicer.pool.shutdown()
             self.metrics.close()
             self._stopped.set()
@@ -85,7 +98,30 @@ def create_server(config: ServiceConfig, pipeline) -> tuple[EmoFaceServer, int]:
     port = _bind(server, config)
     log.info("emoface.v1 service bound on %s:%d (%s, auth %s)", config.host, port,
              "TLS" if config.tls else "plaintext", "on" if tokens.enabled else "off")
-    return EmoFaceServer(server, servicer, health_servicer, metrics, config), port
+    livelink = _livelink(config, pipeline, servicer, tokens) if config.livelink_enabled else None
+    return EmoFaceServer(server, servicer, health_servicer, metrics, config, livelink), port
+
+
+def _livelink(config: ServiceConfig, pipeline, servicer: FaceAnimationServicer, tokens: TokenStore):
+    """The Live Link hub (set on the servicer) and, with ``livelink_port``, its bound TCP server."""
+    from server.livelink.hub import SubjectHub
+    from server.livelink.tcp_server import LiveLinkOptions, LiveLinkServer
+    from server.service_config import livelink_face_address
+
+    hub = SubjectHub()
+    servicer.livelink_hub = hub
+    if config.livelink_face is not None:
+        try:
+            from server.livelink_face.sink import LiveLinkFaceSink
+        except ImportError as exc:
+            raise InputError(f"--livelink-face needs server.livelink_face.sink, which cannot be imported: {exc}"
+                             ) from None
+        hub.add_sink(LiveLinkFaceSink(*livelink_face_address(config.livelink_face)))
+        log.info("Live Link Face packets go to %s", config.livelink_face)
+    if config.livelink_port is None:
+        return None
+    options = LiveLinkOptions(host=config.livelink_host, port=config.livelink_port, max_clip_s=config.max_clip_s)
+    return LiveLinkServer(options, pipeline, hub, servicer.pool.submit, tokens)
 
 
 def _bind(server: grpc.Server, config: ServiceConfig) -> int:

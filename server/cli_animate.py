@@ -35,6 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     remote.add_argument("--server", metavar="HOST:PORT", help="use the gRPC service instead of a local model")
     remote.add_argument("--token-file", type=Path, help="file holding the bearer token for --server")
     remote.add_argument("--tls-ca", type=Path, help="CA certificate to verify the server (enables TLS)")
+    remote.add_argument("--livelink-subject", default="", metavar="NAME",
+                        help="also play the frames on this Live Link subject (server runs --livelink-port)")
 
 
 def build_request(args: argparse.Namespace) -> tuple[EmotionTrack, RequestOptions]:
@@ -47,6 +49,8 @@ def build_request(args: argparse.Namespace) -> tuple[EmotionTrack, RequestOption
 def run(args: argparse.Namespace) -> int:
     format_of(args.output)  # fail on a bad extension before any work
     track, options = build_request(args)
+    if args.livelink_subject and not args.server:
+        raise InputError("--livelink-subject needs --server (a running `emoface serve --livelink-port N`)")
     if args.server:
         anim = _animate_remote(args, track, options)
     else:
@@ -71,7 +75,7 @@ def _animate_remote(args: argparse.Namespace, track: EmotionTrack, options: Requ
         raise InputError(f"audio file not found: {args.audio}")
     token = args.token_file.read_text().strip() if args.token_file else None
     with FaceAnimationClient(args.server, token=token, root_cert=args.tls_ca) as client:
-        return client.animate(args.audio.read_bytes(), track, options)
+        return client.animate(args.audio.read_bytes(), track, options, livelink_subject=args.livelink_subject)
 
 
 __all__ = ["add_parser", "build_request", "run"]

@@ -42,6 +42,9 @@ _FLAGS: dict[str, tuple[str, type | None, str]] = {
     "--metrics-port": ("metrics_port", int, "serve Prometheus /metrics on this port (default off)"),
     "--metrics-host": ("metrics_host", str, "address of the metrics endpoint (default 127.0.0.1)"),
     "--log-format": ("log_format", str, "text or json"),
+    "--livelink-port": ("livelink_port", int, "serve the Live Link TCP protocol on this port (default off; 0 = any)"),
+    "--livelink-host": ("livelink_host", str, "address of the Live Link listener (default 127.0.0.1)"),
+    "--livelink-face": ("livelink_face", str, "HOST:PORT: also send Live Link Face UDP packets there (default off)"),
 }
 
 
@@ -73,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"emoface serve: listening on {config.host}:{port} (model {pipeline.model_id}"
           f"{', TLS' if config.tls else ''}{', metrics :' + str(server.metrics_port) if server.metrics_port else ''})",
           flush=True)
+    if server.livelink_port is not None:
+        print(f"emoface serve: Live Link on {config.livelink_host}:{server.livelink_port}", flush=True)
     _wait_for_signal(server)
     return 0
 

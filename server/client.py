@@ -163,9 +163,15 @@ class FaceAnimationClient:
         return convert.info_from_pb(self._unary(self._stub.GetInfo, pb.GetInfoRequest()))
 
     def animate(self, audio_bytes: bytes, emotion: EmotionTrack | None = None,
-                options: RequestOptions | None = None, *, pcm: tuple[str, int, int] | None = None) -> Animation:
-        """Animate an encoded WAV/FLAC/OGG file's bytes (or raw PCM: ``pcm=(encoding, rate_hz, channels)``)."""
-        request = pb.AnimateRequest(audio=audio_bytes, options=convert.options_to_pb(options or RequestOptions()))
+                options: RequestOptions | None = None, *, pcm: tuple[str, int, int] | None = None,
+                livelink_subject: str = "") -> Animation:
+        """Animate an encoded WAV/FLAC/OGG file's bytes (or raw PCM: ``pcm=(encoding, rate_hz, channels)``).
+
+        livelink_subject: also play the frames on this Live Link subject (the server needs
+        ``--livelink-port`` or ``--livelink-face``).
+        """
+        request = pb.AnimateRequest(audio=audio_bytes, options=convert.options_to_pb(options or RequestOptions()),
+                                    livelink_subject=livelink_subject)
         if emotion is not None:
             request.emotion.CopyFrom(convert.emotion_to_pb(emotion))
         if pcm is not None:
@@ -174,14 +180,17 @@ class FaceAnimationClient:
 
     def stream(self, chunks: Iterable[bytes | np.ndarray | AudioChunk], emotion: EmotionTrack | None = None,
                options: RequestOptions | None = None, *, encoding: str | None = "s16le",
-               sample_rate_hz: int = 16000, channels: int = 1, lookahead_s: float | None = None) -> AnimationStream:
+               sample_rate_hz: int = 16000, channels: int = 1, lookahead_s: float | None = None,
+               livelink_subject: str = "") -> AnimationStream:
         """Stream audio chunks (raw PCM in ``encoding``/``sample_rate_hz``/``channels``, or
         pieces of an encoded file with ``encoding=None``); iterate the result for frames.
+        ``livelink_subject``: also play the frames on this Live Link subject as they come.
 
         ``chunks`` is consumed on a gRPC thread as the server accepts it, so it may be a
         generator pacing itself in real time.
         """
-        header = pb.StreamHeader(options=convert.options_to_pb(options or RequestOptions()))
+        header = pb.StreamHeader(options=convert.options_to_pb(options or RequestOptions()),
+                                 livelink_subject=livelink_subject)
         if emotion is not None:
             header.emotion.CopyFrom(convert.emotion_to_pb(emotion))
         if encoding is not None:

@@ -46,6 +46,12 @@ class ServiceConfig:
     metrics_port: serve Prometheus metrics over HTTP on this port (None = off).
     metrics_host: address of the metrics endpoint.
     log_format: ``text`` or ``json`` (one JSON object per line).
+    livelink_port: serve the Live Link TCP protocol (docs/livelink_protocol.md) on this port
+        (None = off; 0 = any free port).
+    livelink_host: address of the Live Link listener; it is always plaintext, so anything but
+        loopback needs ``insecure``.
+    livelink_face: ``HOST:PORT`` to also send every Live Link subject's frames to as Live Link
+        Face UDP packets (None = off).
     """
 
     host: str = "127.0.0.1"
@@ -70,6 +76,9 @@ class ServiceConfig:
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
     log_format: str = "text"
+    livelink_port: int | None = None
+    livelink_host: str = "127.0.0.1"
+    livelink_face: str | None = None
 
     def __post_init__(self) -> None:
         _positive("max_clip_s", self.max_clip_s)
@@ -91,9 +100,24 @@ class ServiceConfig:
             raise InputError("tls_client_ca (client certificates) needs tls_cert and tls_key")
         if self.log_format not in ("text", "json"):
             raise InputError(f"log_format must be text or json, got {self.log_format!r}")
+        self._check_livelink()
         if not self.tls and not self.insecure and not is_loopback(self.host):
             raise InputError(f"binding {self.host} exposes the service to the network: configure TLS "
                              "(--tls-cert/--tls-key) or pass --insecure explicitly")
+
+    def _check_livelink(self) -> None:
+        if self.livelink_port is not None and not 0 <= self.livelink_port <= 65535:
+            raise InputError(f"livelink_port must be in 0..65535, got {self.livelink_port}")
+        if self.livelink_port is not None and not self.insecure and not is_loopback(self.livelink_host):
+            raise InputError(f"Live Link on {self.livelink_host} is plaintext and reachable from the network: "
+                             "bind it to loopback or pass --insecure explicitly")
+        if self.livelink_face is not None:
+            livelink_face_address(self.livelink_face)
+
+    @property
+    def livelink_enabled(self) -> bool:
+        """Whether a Live Link hub runs (a TCP port, a Live Link Face target, or both)."""
+        return self.livelink_port is not None or self.livelink_face is not None
 
     @property
     def tls(self) -> bool:
@@ -133,6 +157,15 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(f"config file {p} must hold an object of settings")
     return data
+
+
+def livelink_face_address(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[v6]:PORT`` for IPv6) -> ``(host, port)``; raises InputError."""
+    host, sep, port = text.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise InputError(f"livelink_face must be HOST:PORT (e.g. 192.168.1.20:11111), got {text!r}")
+    return host, int(port)
 
 
 def is_loopback(host: str) -> bool:

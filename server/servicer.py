@@ -21,7 +21,7 @@ import numpy as np
 
 from model.constants import FPS, SAMPLE_RATE_HZ
 from model.errors import InputError
-from model.rig import GROUPS
+from model.rig import GROUPS, rig
 from server import convert
 from server.api import face_animation_pb2 as pb
 from server.api import face_animation_pb2_grpc as pb_grpc
@@ -79,6 +79,10 @@ class WorkPool:
                     raise RpcError(grpc.StatusCode.CANCELLED, "call cancelled or deadline exceeded") from None
             except CancelledError:
                 raise RpcError(grpc.StatusCode.CANCELLED, "work cancelled") from None
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        """Queue ``fn(*args)`` on the inference workers (for callers outside gRPC, e.g. Live Link)."""
+        return self._submit(fn, *args)
 
     def _submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         with self._lock:
@@ -164,6 +168,7 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
     def __init__(self, pipeline, config: ServiceConfig, metrics: ServiceMetrics):
         self.pipeline, self.config, self.metrics = pipeline, config, metrics
         self.pool = WorkPool(config.inference_workers, config.max_concurrent_requests, metrics)
+        self.livelink_hub = None  # a server.livelink.hub.SubjectHub when Live Link is on (set by app.py)
         self._info = convert.info_to_pb(pipeline.info(), self.limits(), GROUPS)
 
     def limits(self) -> pb.AudioLimits:
@@ -181,9 +186,28 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
 
     def Animate(self, request: pb.AnimateRequest, context: grpc.ServicerContext) -> pb.AnimateResponse:
         with _Call(self, "Animate", context, admit=True) as call:
+            self.check_livelink_subject(request.livelink_subject)
             anim = self.pool.run(context, self._animate, request)
             call.audio_s = anim.duration_s
+            if request.livelink_subject:
+                self.submit_livelink(request.livelink_subject, anim.full())
             return convert.animation_to_pb(anim, self.pipeline.model_id)
+
+    def check_livelink_subject(self, subject: str) -> None:
+        """INVALID_ARGUMENT if a request names a Live Link subject but Live Link is off."""
+        if subject and self.livelink_hub is None:
+            raise RpcError(grpc.StatusCode.INVALID_ARGUMENT,
+                           f"livelink_subject {subject!r} given but Live Link is off; start the server with "
+                           "--livelink-port (or --livelink-face)")
+
+    def submit_livelink(self, subject: str, frames) -> int:
+        """Queue frames (an ``(T, 174)`` array or a LineFrames buffer) as a paced line; returns its line id."""
+        from server.livelink.hub import HubFullError
+
+        try:
+            return self.livelink_hub.submit(subject, frames, paced=True)
+        except HubFullError as exc:
+            raise RpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, f"Live Link: {exc}") from None
 
     def _animate(self, request: pb.AnimateRequest):
         audio = convert.audio_from_request(request.audio, request.pcm if request.HasField("pcm") else None,
@@ -197,8 +221,12 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
                       context: grpc.ServicerContext) -> Iterator[pb.StreamAnimateResponse]:
         with _Call(self, "StreamAnimate", context, admit=True) as call:
             requests = _RequestReader(request_iterator, self.config.stream_idle_timeout_s, context)
+            stream = _Stream(self, context, call)
             try:
-                yield from self._stream(requests, _Stream(self, context, call))
+                yield from self._stream(requests, stream)
+            except BaseException as exc:
+                stream.end_livelink(exc)
+                raise
             finally:
                 requests.close()
 
@@ -225,6 +253,8 @@ class _Stream:
     def __init__(self, servicer: FaceAnimationServicer, context: grpc.ServicerContext, call: _Call):
         self.servicer, self.context, self.call = servicer, context, call
         self.samples_16k = 0
+        self.livelink_frames = None  # LineFrames of the Live Link line, when the header names a subject
+        self.livelink_line = 0
 
     def open(self, req: pb.StreamAnimateRequest | None) -> pb.StreamAnimateResponse:
         if req is None or req.WhichOneof("part") != "header":
@@ -235,7 +265,14 @@ class _Stream:
         track = convert.emotion_from_pb(h.emotion, h.HasField("emotion"))
         options = convert.options_from_pb(h.options)
         lookahead_s = h.lookahead_s if h.HasField("lookahead_s") else cfg.default_lookahead_s
+        self.servicer.check_livelink_subject(h.livelink_subject)
         self.session = self.servicer.pipeline.stream(track, options, lookahead_s=lookahead_s)
+        if h.livelink_subject:
+            from server.livelink.hub import LineFrames
+
+            self._livelink_columns = rig().indices(self.session.controls)
+            self.livelink_frames = LineFrames(incremental=True)
+            self.livelink_line = self.servicer.submit_livelink(h.livelink_subject, self.livelink_frames)
         return pb.StreamAnimateResponse(header=pb.StreamResponseHeader(
             fps=FPS, controls=list(self.session.controls), options_used=convert.options_to_pb(self.session.options),
             model_id=self.servicer.pipeline.model_id, lookahead_s=lookahead_s))
@@ -249,6 +286,7 @@ class _Stream:
         first, frames = self.servicer.pool.run(self.context, self._push, [c.data for c in chunks], keys)
         if len(frames):
             self.servicer.metrics.chunk_latency_s.observe(time.monotonic() - arrived_s)
+            self._push_livelink(frames)
             yield self._batch(first, frames)
 
     def _push(self, datas: list[bytes], keys) -> tuple[int, np.ndarray]:
@@ -259,7 +297,11 @@ class _Stream:
     def end(self) -> Iterator[pb.StreamAnimateResponse]:
         for first, frames in self.servicer.pool.run(self.context, self._finish):
             if len(frames):
+                self._push_livelink(frames)
                 yield self._batch(first, frames)
+        if self.livelink_frames is not None:
+            self.livelink_frames.finish()
+            self.livelink_frames = None
         self.call.audio_s = self.samples_16k / SAMPLE_RATE_HZ
         yield pb.StreamAnimateResponse(summary=pb.StreamSummary(
             num_frames=self.session.frames_emitted, audio_duration_s=self.call.audio_s,
@@ -271,6 +313,24 @@ class _Stream:
             raise InputError("the stream contained no audio")
         self.samples_16k += len(tail)
         return [self.session.push(tail), self.session.finish()]
+
+    def _push_livelink(self, frames: np.ndarray) -> None:
+        if self.livelink_frames is not None and len(frames):
+            full = np.zeros((len(frames), len(rig())), np.float32)  # (n, 174), unselected controls 0
+            full[:, self._livelink_columns] = frames
+            self.livelink_frames.push(full)
+
+    def end_livelink(self, exc: BaseException | None) -> None:
+        """End the Live Link line of a stream that failed or was cancelled (``exc``)."""
+        if self.livelink_frames is None:
+            return
+        cancelled = isinstance(exc, GeneratorExit) or (isinstance(exc, RpcError) and exc.code in (
+            grpc.StatusCode.CANCELLED, grpc.StatusCode.DEADLINE_EXCEEDED)) or not self.context.is_active()
+        if cancelled:
+            self.servicer.livelink_hub.cancel(self.livelink_line, "the gRPC caller went away")
+        else:
+            self.livelink_frames.fail(f"stream failed: {exc}")
+        self.livelink_frames = None
 
     @staticmethod
     def _batch(first: int, frames: np.ndarray) -> pb.StreamAnimateResponse:

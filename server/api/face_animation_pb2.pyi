@@ -209,16 +209,18 @@ class GetInfoResponse(_message.Message):
     def __init__(self, model_id: _Optional[str] = ..., trained: _Optional[bool] = ..., provenance_json: _Optional[str] = ..., config_json: _Optional[str] = ..., fps: _Optional[float] = ..., sample_rate_hz: _Optional[int] = ..., controls: _Optional[_Iterable[str]] = ..., emotions: _Optional[_Iterable[str]] = ..., default_options: _Optional[_Union[Options, _Mapping]] = ..., limits: _Optional[_Union[AudioLimits, _Mapping]] = ..., control_groups: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class AnimateRequest(_message.Message):
-    __slots__ = ("audio", "pcm", "emotion", "options")
+    __slots__ = ("audio", "pcm", "emotion", "options", "livelink_subject")
     AUDIO_FIELD_NUMBER: _ClassVar[int]
     PCM_FIELD_NUMBER: _ClassVar[int]
     EMOTION_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    LIVELINK_SUBJECT_FIELD_NUMBER: _ClassVar[int]
     audio: bytes
     pcm: PcmFormat
     emotion: Emotion
     options: Options
-    def __init__(self, audio: _Optional[bytes] = ..., pcm: _Optional[_Union[PcmFormat, _Mapping]] = ..., emotion: _Optional[_Union[Emotion, _Mapping]] = ..., options: _Optional[_Union[Options, _Mapping]] = ...) -> None: ...
+    livelink_subject: str
+    def __init__(self, audio: _Optional[bytes] = ..., pcm: _Optional[_Union[PcmFormat, _Mapping]] = ..., emotion: _Optional[_Union[Emotion, _Mapping]] = ..., options: _Optional[_Union[Options, _Mapping]] = ..., livelink_subject: _Optional[str] = ...) -> None: ...
 
 class AnimateResponse(_message.Message):
     __slots__ = ("fps", "controls", "num_frames", "frames_f32le", "options_used", "emotion_used", "model_id", "provenance_json", "blink_onset_frames")
@@ -243,16 +245,18 @@ class AnimateResponse(_message.Message):
     def __init__(self, fps: _Optional[float] = ..., controls: _Optional[_Iterable[str]] = ..., num_frames: _Optional[int] = ..., frames_f32le: _Optional[bytes] = ..., options_used: _Optional[_Union[Options, _Mapping]] = ..., emotion_used: _Optional[_Union[EmotionTrack, _Mapping]] = ..., model_id: _Optional[str] = ..., provenance_json: _Optional[str] = ..., blink_onset_frames: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class StreamHeader(_message.Message):
-    __slots__ = ("pcm", "emotion", "options", "lookahead_s")
+    __slots__ = ("pcm", "emotion", "options", "lookahead_s", "livelink_subject")
     PCM_FIELD_NUMBER: _ClassVar[int]
     EMOTION_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     LOOKAHEAD_S_FIELD_NUMBER: _ClassVar[int]
+    LIVELINK_SUBJECT_FIELD_NUMBER: _ClassVar[int]
     pcm: PcmFormat
     emotion: Emotion
     options: Options
     lookahead_s: float
-    def __init__(self, pcm: _Optional[_Union[PcmFormat, _Mapping]] = ..., emotion: _Optional[_Union[Emotion, _Mapping]] = ..., options: _Optional[_Union[Options, _Mapping]] = ..., lookahead_s: _Optional[float] = ...) -> None: ...
+    livelink_subject: str
+    def __init__(self, pcm: _Optional[_Union[PcmFormat, _Mapping]] = ..., emotion: _Optional[_Union[Emotion, _Mapping]] = ..., options: _Optional[_Union[Options, _Mapping]] = ..., lookahead_s: _Optional[float] = ..., livelink_subject: _Optional[str] = ...) -> None: ...
 
 class AudioChunk(_message.Message):
     __slots__ = ("data", "emotion_keys")
