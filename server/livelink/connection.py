@@ -105,14 +105,16 @@ class Connection:
                         return
                     batch = list(self._out)
                     self._out.clear()
-                    self._out_bytes = 0
                     closing = self._closing
-                if not batch and not closing:
-                    batch = [c.encode(c.Heartbeat(time.time()))]
                 if batch:
-                    self.sock.sendall(b"".join(batch))
-                if closing and not batch:
+                    data = b"".join(batch)
+                    self.sock.sendall(data)
+                    with self._cond:
+                        self._out_bytes -= len(data)  # counted until sent, so a stuck send counts too
+                elif closing:
                     return
+                else:
+                    self.sock.sendall(c.encode(c.Heartbeat(time.time())))
         except OSError as exc:
             log.debug("Live Link client %s: send failed: %s", self.peer, exc)
         finally:

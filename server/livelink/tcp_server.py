@@ -37,6 +37,9 @@ class LiveLinkOptions:
     max_clients: connections at once; more get ERROR RESOURCE_EXHAUSTED and are closed.
     max_clip_s: longest line in seconds of audio (longer: ERROR RESOURCE_EXHAUSTED).
     close_flush_s: time given to send what is queued when a connection closes.
+    send_buffer_bytes: the kernel send buffer of each client socket (fixed, so a client that
+        does not read is detected by ``max_outgoing_bytes`` instead of filling megabytes of
+        auto-tuned kernel buffer; None = the system's auto-tuning).
     server_name: SERVER_HELLO.server_name.
     """
 
@@ -48,6 +51,7 @@ class LiveLinkOptions:
     max_clients: int = 64
     max_clip_s: float = 300.0
     close_flush_s: float = 2.0
+    send_buffer_bytes: int | None = 256 * 1024
     server_name: str = "emoface serve"
 
 
@@ -138,6 +142,8 @@ class LiveLinkServer:
                 return
             sock.settimeout(None)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.config.send_buffer_bytes:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.config.send_buffer_bytes)
             peer = f"{address[0]}:{address[1]}"
             conn = Connection(sock, peer, self)
             with self._lock:
