@@ -1,0 +1,256 @@
+"""Tests of the Unreal Live Link plugin sources that can run without Unreal Engine.
+
+No engine is installed here, so the plugin cannot be compiled as a whole. What is tested:
+- the plain C++ helpers of the plugin (connection string, face-board name adapter, back-off and clock
+  arithmetic) are compiled with g++ together with a small driver and run as real subprocesses;
+- static checks of the plugin tree: the .uplugin is valid JSON naming modules that exist, every
+  module has a Build.cs, every project include resolves to a file in the plugin, the Live Link Basic
+  role and the engine's GUI-to-raw conversion are used, and no placeholder bodies are left.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from model.rig import rig
+
+REPO = Path(__file__).resolve().parents[2]
+PLUGIN = REPO / "unreal_plugin" / "EmoFaceLiveLink"
+MODULE = PLUGIN / "Source" / "EmoFaceLiveLink"
+PRIVATE = MODULE / "Private"
+PLAIN_SOURCES = ["EmoFaceConnectionString.cpp", "EmoFaceGuiAdapter.cpp", "EmoFaceTiming.cpp"]
+DRIVER = PLUGIN / "Tests" / "plain_cpp_driver.cpp"
+REFERENCE_TSV = REPO.parent / "shared" / "reference" / "metahuman_gui_controls.tsv"
+
+needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
+
+
+# ----------------------------------------------------------------------------- plain C++ helpers
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The driver binary, built once with warnings as errors."""
+    if shutil.which("g++") is None:
+        pytest.skip("g++ is not installed")
+    out = tmp_path_factory.mktemp("plain_cpp") / "driver"
+    cmd = ["g++", "-std=c++17", "-O1", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
+           f"-I{PRIVATE}", str(DRIVER), *[str(PRIVATE / s) for s in PLAIN_SOURCES], "-o", str(out)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120)
+    return out
+
+
+def run(driver: Path, *args: str, stdin: str = "") -> str:
+    done = subprocess.run([str(driver), *args], input=stdin, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def parse(driver: Path, text: str) -> dict[str, str]:
+    lines = run(driver, "parse", text).splitlines()
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_connection_string_full(driver: Path) -> None:
+    got = parse(driver, " HOST = 10.1.2.3 ; Port=6001;subjects= NPC_A , NPC_B,NPC_A,, ;token=ab=cd;name=Editor;")
+    assert got == {"ok": "1", "host": "10.1.2.3", "port": "6001", "subjects": "NPC_A|NPC_B",
+                   "token": "ab=cd", "name": "Editor"}
+
+
+def test_connection_string_empty_gives_defaults(driver: Path) -> None:
+    got = parse(driver, "")
+    assert got == {"ok": "1", "host": "127.0.0.1", "port": "50052", "subjects": "", "token": "",
+                   "name": "Unreal"}
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("port=0", "port must be"),
+    ("port=65536", "port must be"),
+    ("port=50x", "port must be"),
+    ("port=", "port must be"),
+    ("host=", "host must be"),
+    ("host=a b", "host must be"),
+    ("colour=red", "unknown key 'colour'"),
+    ("port=1;PORT=2", "given twice"),
+    ("justtext", "not a key=value pair"),
+])
+def test_connection_string_errors(driver: Path, text: str, fragment: str) -> None:
+    got = parse(driver, text)
+    assert got["ok"] == "0"
+    assert fragment in got["error"]
+
+
+def test_connection_string_round_trip(driver: Path) -> None:
+    stdin = "host=studio-render-3\nport=50100\nsubject=NPC_A\nsubject=Guard 2\ntoken=t0k=n\nname=Game\n"
+    text = run(driver, "format", stdin=stdin).strip()
+    got = parse(driver, text)
+    assert got == {"ok": "1", "host": "studio-render-3", "port": "50100", "subjects": "NPC_A|Guard 2",
+                   "token": "t0k=n", "name": "Game"}
+
+
+def test_backoff_doubles_then_caps_and_gives_up(driver: Path) -> None:
+    rows = [line.split() for line in run(driver, "backoff", "0.25", "3", "2", "6", "8").splitlines()]
+    delays = [float(r[1]) for r in rows]
+    assert delays == pytest.approx([0.25, 0.5, 1.0, 2.0, 3.0, 3.0, 3.0, 3.0])
+    assert [r[2] for r in rows] == ["0", "0", "0", "0", "0", "1", "1", "1"]
+    forever = run(driver, "backoff", "0.5", "10", "2", "0", "40").splitlines()
+    assert all(line.split()[2] == "0" for line in forever)
+    assert float(forever[-1].split()[1]) == pytest.approx(10.0)
+
+
+def test_clock_offset_is_windowed_minimum(driver: Path) -> None:
+    # local = server + 5 s + network delay; the minimum delay is the best estimate.
+    samples = [(100.0, 105.30), (101.0, 106.05), (102.0, 107.20), (103.0, 108.10), (104.0, 109.40),
+               (105.0, 110.30), (106.0, 111.25)]
+    out = run(driver, "clock", stdin="".join(f"{s} {l}\n" for s, l in samples)).splitlines()
+    offsets = [float(line.split()[1]) for line in out]
+    assert offsets[0] == pytest.approx(5.30)
+    assert offsets[3] == pytest.approx(5.05)
+    # window of 4: once the 5.05 sample (index 1) falls out, the minimum of samples 3..6 is 5.10
+    assert offsets[5] == pytest.approx(5.10)
+    assert offsets[6] == pytest.approx(5.10)
+
+
+@pytest.mark.parametrize("unix_s, utc_offset_s, num, den, frame, sub", [
+    (0.0, 0.0, 60, 1, 0, 0.0),
+    (86400.0 * 3 + 1.5, 0.0, 60, 1, 90, 0.0),
+    (86400.0 * 3 + 1.5, 3600.0, 60, 1, (3600 + 1.5) * 60, 0.0),
+    (86400.0 * 3 + 10.0 + 1 / 120, 0.0, 60, 1, 600, 0.5),
+    (86400.0 * 3 + 10.0, -7200.0, 30000, 1001, int((86400 - 7200 + 10) * 30000 / 1001), None),
+    (5.0, 0.0, 0, 1, 0, 0.0),
+])
+def test_time_of_day_frame(driver: Path, unix_s: float, utc_offset_s: float, num: int, den: int,
+                           frame: float, sub: float | None) -> None:
+    got_frame, got_sub = run(driver, "tod", repr(unix_s), repr(utc_offset_s), str(num), str(den)).split()
+    assert int(got_frame) == int(frame)
+    assert 0.0 <= float(got_sub) < 1.0
+    if sub is not None:
+        assert float(got_sub) == pytest.approx(sub, abs=1e-4)
+
+
+def test_exact_frame_times_do_not_fall_below_their_frame(driver: Path) -> None:
+    start = 1_764_000_000.1234  # a LINE_START time; frame i is at start + i / 60
+    base = int(run(driver, "tod", repr(start), "0", "60", "1").split()[0])
+    for i in (1, 7, 59, 60, 599):
+        got = int(run(driver, "tod", repr(start + i / 60), "0", "60", "1").split()[0])
+        assert got - base in (i, i + 1)  # the start itself may sit inside a frame
+
+
+def adapt(driver: Path, names: list[str], values: list[float | str]) -> tuple[dict[str, float], list[str], int]:
+    stdin = "".join(f"{n} {v}\n" for n, v in zip(names, values))
+    gui: dict[str, float] = {}
+    dropped: list[str] = []
+    nonfinite = -1
+    for line in run(driver, "adapt", stdin=stdin).splitlines():
+        parts = line.split()
+        if parts[0] == "gui":
+            assert parts[1] not in gui, "a GUI name appears twice"
+            gui[parts[1]] = float(parts[2])
+        elif parts[0] == "dropped":
+            dropped.append(parts[1])
+        elif parts[0] == "nonfinite":
+            nonfinite = int(parts[1])
+        elif parts[0] == "short-frame-refused":
+            assert parts[1] == "1"
+    return gui, dropped, nonfinite
+
+
+def newer_rig_renames() -> dict[str, str]:
+    """control -> newer control, from the reference table (one source of truth with model/rig.py)."""
+    renames = {}
+    for c in rig().controls:
+        if c.newer_rig_control:
+            renames[c.control] = c.newer_rig_control
+    return renames
+
+
+def test_adapter_maps_the_174_rig_controls(driver: Path) -> None:
+    schema = rig()
+    names = list(schema.ue_names)
+    values = [((i * 37) % 101) / 100.0 - 0.5 for i in range(len(names))]
+    gui, dropped, nonfinite = adapt(driver, names, values)
+    assert nonfinite == 0
+    assert sorted(dropped) == sorted(["CTRL_lookAtSwitch.ty", "CTRL_neckCorrectivesMultiplyerU.ty",
+                                      "CTRL_neckCorrectivesMultiplyerM.ty", "CTRL_neckCorrectivesMultiplyerD.ty",
+                                      "CTRL_C_tongue_roll.tx"])
+    renames = newer_rig_renames()
+    assert renames, "the rig lists newer-rig names for the tongue"
+    for i, name in enumerate(names):
+        control, axis = name.rsplit(".", 1)
+        if name in dropped or control == "CTRL_C_eye":
+            continue
+        if control in renames:
+            assert control not in {n.rsplit(".", 1)[0] for n in gui}
+            assert gui[f"{renames[control]}.{axis}"] == pytest.approx(values[i], abs=1e-6)
+        elif control not in ("CTRL_L_eye", "CTRL_R_eye"):
+            assert gui[name] == pytest.approx(values[i], abs=1e-6)
+    # the combined eye aim is folded into both eyes, clamped to the board's [-1, 1]
+    for axis in ("tx", "ty"):
+        c = values[schema.index(f"CTRL_C_eye.{axis}")]
+        for side in ("L", "R"):
+            own = values[schema.index(f"CTRL_{side}_eye.{axis}")]
+            assert gui[f"CTRL_{side}_eye.{axis}"] == pytest.approx(max(-1.0, min(1.0, own + c)), abs=1e-6)
+    assert "CTRL_C_eye.tx" not in gui and "CTRL_C_eye.ty" not in gui
+    assert len(gui) == len(names) - len(dropped) - 2  # C_eye.tx/ty fold into existing L/R eye outputs
+
+
+def test_adapter_clamps_folded_eyes_and_zeroes_nonfinite(driver: Path) -> None:
+    names = ["CTRL_C_eye.tx", "CTRL_L_eye.tx", "CTRL_C_jaw.ty", "CTRL_C_tongue_tip.ty"]
+    gui, dropped, nonfinite = adapt(driver, names, [0.9, 0.6, "nan", -0.25])
+    assert dropped == []
+    assert nonfinite == 1
+    assert gui == {"CTRL_L_eye.tx": 1.0, "CTRL_R_eye.tx": pytest.approx(0.9), "CTRL_C_jaw.ty": 0.0,
+                   "CTRL_C_tongue_tipMove.ty": pytest.approx(-0.25)}
+    assert list(gui) == ["CTRL_L_eye.tx", "CTRL_R_eye.tx", "CTRL_C_jaw.ty", "CTRL_C_tongue_tipMove.ty"]
+
+
+def test_reference_table_agrees_with_adapter_renames() -> None:
+    """The adapter's rename table is the reference table's newer_rig_name column."""
+    text = (PRIVATE / "EmoFaceGuiAdapter.cpp").read_text()
+    for old, new in newer_rig_renames().items():
+        assert f'{{"{old}", "{new}"}}' in text
+    if REFERENCE_TSV.exists():
+        rows = REFERENCE_TSV.read_text().splitlines()
+        header = rows[0].split("\t")
+        col = header.index("newer_rig_name")
+        newer = {r.split("\t")[header.index("control")]: r.split("\t")[col] for r in rows[1:] if r.split("\t")[col]}
+        assert newer == newer_rig_renames()
+
+
+@needs_gxx
+def test_plain_headers_have_no_unreal_dependency(tmp_path: Path) -> None:
+    for header in ("EmoFaceConnectionString.h", "EmoFaceGuiAdapter.h", "EmoFaceTiming.h"):
+        text = (PRIVATE / header).read_text()
+        assert "CoreMinimal.h" not in text and "UCLASS" not in text
+        src = tmp_path / f"use_{header}.cpp"
+        src.write_text(f'#include "{header}"\nint main() {{ return 0; }}\n')
+        subprocess.run(["g++", "-std=c++17", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", f"-I{PRIVATE}", str(src)],
+                       check=True, capture_output=True, text=True, timeout=60)
+
+
+# ----------------------------------------------------------------------------- plugin layout
+def test_uplugin_is_valid_and_names_existing_modules() -> None:
+    desc = json.loads((PLUGIN / "EmoFaceLiveLink.uplugin").read_text())
+    assert desc["FileVersion"] == 3
+    modules = desc["Modules"]
+    assert any(m["Name"] == "EmoFaceLiveLink" and m["Type"] == "Runtime" for m in modules)
+    for module in modules:
+        assert module["Type"] in ("Runtime", "Editor", "UncookedOnly", "Developer")
+        build = PLUGIN / "Source" / module["Name"] / f"{module['Name']}.Build.cs"
+        assert build.exists(), f"module {module['Name']} has no Build.cs"
+        assert re.search(rf"class\s+{module['Name']}\s*:\s*ModuleRules", build.read_text())
+    plugins = {p["Name"]: p for p in desc["Plugins"]}
+    assert plugins["LiveLink"]["Enabled"] is True
+    assert plugins["MetaHumanCoreTech"]["Enabled"] is True
+    on_disk = {p.name for p in (PLUGIN / "Source").iterdir() if p.is_dir()}
+    assert on_disk == {m["Name"] for m in modules}, "every source folder is a declared module"
+
+
+def test_build_cs_declares_the_engine_modules_used() -> None:
+    build = (MODULE / "EmoFaceLiveLink.Build.cs").read_text()
+    for dep in ("LiveLinkInterface", "Sockets", "Networking", "MetaHumanCoreTech", "DeveloperSettings", "Engine"):
+        assert f'"{dep}"' in build
