@@ -60,6 +60,10 @@ class Connection:
         self._writer.start()
         self._reader.start()
 
+    def join(self, timeout_s: float) -> None:
+        """Wait for the connection to finish closing."""
+        self._reader.join(timeout_s)
+
     # ------------------------------------------------------------ outgoing
     def send(self, message: c.Message) -> None:
         """Queue a message (never blocks); drop the client if its queue is over the limit."""

@@ -91,7 +91,7 @@ class LiveLinkServer:
             conn.send(c.Bye())
             conn.close_after_flush()
         for conn in connections:
-            conn._reader.join(timeout_s)
+            conn.join(timeout_s)
 
     @property
     def client_count(self) -> int:
