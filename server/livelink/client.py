@@ -155,3 +155,52 @@ class LiveLinkClient:
                     line.end = message
                     return line
         raise TimeoutError(f"line (request {request_id}, line {line_id}) did not end within {timeout_s:g} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m server.livelink.client HOST:PORT AUDIO -o OUT.json``: submit one line, save its frames.
+
+    AUDIO is a WAV/FLAC/OGG file (sent as 16 kHz mono s16le, as a plugin would) or, with
+    ``--raw-s16le RATE:CHANNELS``, raw PCM bytes sent unchanged. OUT.json holds ``controls``,
+    ``line`` (LINE_START/LINE_END fields) and ``frames`` (lists of float32 values). Reference
+    output for other clients (the C++ loopback test compares its values with these).
+    """
+    import argparse
+    import json
+    from pathlib import Path
+
+    p = argparse.ArgumentParser(prog="python -m server.livelink.client", description=main.__doc__.splitlines()[0])
+    p.add_argument("address", help="HOST:PORT of the Live Link server")
+    p.add_argument("audio", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True)
+    p.add_argument("--subject", default="Reference")
+    p.add_argument("--emotion", default="")
+    p.add_argument("--options-json", default="")
+    p.add_argument("--token", default="")
+    p.add_argument("--paced", action="store_true")
+    p.add_argument("--raw-s16le", metavar="RATE:CHANNELS", help="AUDIO is raw s16le PCM at this rate/channels")
+    args = p.parse_args(argv)
+    if args.raw_s16le:
+        rate, _, channels = args.raw_s16le.partition(":")
+        pcm, rate_hz, n_channels = args.audio.read_bytes(), int(rate), int(channels or 1)
+    else:
+        from server.audio_io import decode_file
+
+        samples = decode_file(args.audio)
+        pcm, rate_hz, n_channels = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes(), 16000, 1
+    host, _, port = args.address.rpartition(":")
+    with LiveLinkClient.connect(host, int(port), "emoface-reference", args.token) as client:
+        request_id = client.submit(args.subject, pcm, emotion=args.emotion, options_json=args.options_json,
+                                   paced=args.paced, sample_rate_hz=rate_hz, channels=n_channels)
+        line = client.collect_line(request_id, timeout_s=600)
+    out = {"controls": list(line.static.controls), "line": {
+        "subject": line.start.subject, "line_id": line.start.line_id, "request_id": line.start.request_id,
+        "frame_count": line.start.frame_count, "frames_sent": line.end.frames_sent, "status": line.end.status},
+        "frames": [[float(v) for v in f.values] for f in line.frame_messages]}
+    args.output.write_text(json.dumps(out), encoding="utf-8")
+    print(f"wrote {len(out['frames'])} frames of {len(out['controls'])} controls to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,14 +1,19 @@
 """`emoface serve --livelink-port 0` as a real subprocess: a line over Live Link, then SIGTERM."""
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
+from model.emotion import EmotionTrack
 from server.livelink import codec as c
 from server.livelink.client import LiveLinkClient
+from server.options import RequestOptions
 
 EMOFACE = str(Path(sys.executable).with_name("emoface"))
 
@@ -37,3 +42,20 @@ def test_serve_with_livelink_port(tiny_checkpoint, pcm16):
         if proc.poll() is None:
             proc.kill()
         proc.wait(10)
+
+
+def test_reference_client_cli_writes_the_frames(ll_serve, pipeline, pcm16, tmp_path):
+    server = ll_serve()
+    pcm, audio = pcm16(0.5, seed=6)
+    raw = tmp_path / "line.raw"
+    raw.write_bytes(pcm)
+    out = tmp_path / "frames.json"
+    result = subprocess.run([sys.executable, "-m", "server.livelink.client", f"127.0.0.1:{server.livelink_port}",
+                             str(raw), "-o", str(out), "--raw-s16le", "16000:1", "--emotion", "sad:0.7",
+                             "--options-json", '{"seed": 2}'], capture_output=True, text=True, timeout=120,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    expected = pipeline.animate(audio, EmotionTrack.parse("sad:0.7"), RequestOptions(seed=2)).full()
+    assert data["line"]["status"] == 0 and data["line"]["frames_sent"] == len(expected) == 30
+    np.testing.assert_allclose(np.array(data["frames"], np.float32), expected, atol=1e-6, rtol=0)
