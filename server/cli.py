@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "corpus": ("training.cli_corpus", "build the synthetic speech corpus"),
     "train": ("training.cli_train", "train an EmoFace model from a config file"),
     "evaluate": ("training.cli_evaluate", "evaluate a model against the teacher and baselines"),
+    "livelink-face": ("server.livelink_face.cli", "send a clip to Unreal as Live Link Face (ARKit) UDP packets"),
 }
 
 
