@@ -31,6 +31,7 @@ from model.rig import rig
 log = logging.getLogger(__name__)
 
 COMPLETE, CANCELLED, FAILED = "complete", "cancelled", "failed"
+MAX_SUBJECT_BYTES = 1024  # longest subject name (UTF-8)
 _ENDED_KEPT = 4096  # statuses of ended lines kept for wait_line()
 
 
@@ -78,6 +79,7 @@ class LineFrames:
         self._frames: list[np.ndarray] = []  # (C,) float32 rows
         self._done = False
         self._error: str | None = None
+        self._cancelled = False
         self._cond = threading.Condition()
 
     @classmethod
@@ -105,10 +107,16 @@ class LineFrames:
             self._error, self._done = message, True
             self._cond.notify_all()
 
-    def wake(self) -> None:
-        """Wake waiters (after a cancellation)."""
+    def cancel(self) -> None:
+        """Mark the line cancelled (producers may stop computing) and wake waiters."""
         with self._cond:
+            self._cancelled = True
             self._cond.notify_all()
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the hub cancelled the line: frames pushed from now on are not sent."""
+        return self._cancelled
 
     def wait_ready(self, cancelled: threading.Event) -> tuple[int | None, str | None]:
         """Block until the line can start: ``(frame_count or None, error or None)``."""
@@ -154,7 +162,7 @@ class _Line:
         if not self.cancelled.is_set():
             self.cancel_reason = reason
             self.cancelled.set()
-        self.frames.wake()
+        self.frames.cancel()
 
 
 class SubjectHub:
@@ -196,6 +204,8 @@ class SubjectHub:
         """
         if not subject:
             raise InputError("the subject name is empty")
+        if len(subject.encode("utf-8")) > MAX_SUBJECT_BYTES:
+            raise InputError(f"the subject name is longer than {MAX_SUBJECT_BYTES} bytes of UTF-8")
         source = frames if isinstance(frames, LineFrames) else LineFrames.complete(frames)
         with self._lock:
             if self._closed:

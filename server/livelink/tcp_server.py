@@ -15,6 +15,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from model.errors import InputError
 from server.auth import SERVICE, TokenStore
 from server.livelink import codec as c
@@ -113,6 +115,8 @@ class LiveLinkServer:
         """Animate a submitted line on the model workers and hand its frames to the hub's buffer."""
 
         def job():
+            if frames.cancelled:  # interrupted while queued: skip the model
+                return np.zeros((0, len(self.hub.controls)), np.float32)
             return self.pipeline.animate(request.audio_16k, request.emotion, request.options).full()
 
         def done(future: Future) -> None:
