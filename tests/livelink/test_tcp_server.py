@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import numpy as np
@@ -196,3 +197,29 @@ def test_grpc_subject_without_livelink_is_invalid_argument(ll_serve, pcm16):
     with FaceAnimationClient(server.grpc_address) as grpc_client:
         with pytest.raises(InputError, match="Live Link is off"):  # the client's form of INVALID_ARGUMENT
             grpc_client.animate(pcm, pcm=("s16le", 16000, 1), livelink_subject="Hero")
+
+
+def test_cancelled_grpc_stream_cancels_its_livelink_line(ll_serve, pcm16):
+    server = ll_serve()
+    pcm, _ = pcm16(2.0, seed=5)
+    gate = threading.Event()
+
+    def chunks():
+        yield pcm[:32000]  # 1 s of audio: enough for frames
+        gate.wait(20)  # then hang until the caller cancels
+
+    with _connect(server) as watcher, FaceAnimationClient(server.grpc_address) as grpc_client:
+        watcher.subscribe(["Live"])
+        time.sleep(0.1)
+        stream = grpc_client.stream(chunks(), livelink_subject="Live")
+        start = watcher.recv(10)
+        while not isinstance(start, c.LineStart):
+            start = watcher.recv(10)
+        assert start.frame_count == c.UNKNOWN_FRAME_COUNT
+        stream.cancel()
+        gate.set()
+        end = watcher.recv(10)
+        while not isinstance(end, c.LineEnd):
+            end = watcher.recv(10)
+    assert end.line_id == start.line_id and end.status == c.LineStatus.CANCELLED
+    assert "gRPC" in end.message
