@@ -144,15 +144,17 @@ class Connection:
                 last_heard = time.monotonic()
                 decoder.feed(data)
                 while not self._closing and (message := decoder.next()) is not None:
-                    hello_done = self._handle(message, hello_done)
+                    try:
+                        hello_done = self._handle(message, hello_done)
+                    except Exception:  # a bug: report INTERNAL, keep the connection (the spec's code 6)
+                        log.exception("Live Link client %s: internal error handling %s", self.peer,
+                                      type(message).__name__)
+                        self._fail(c.ErrorCode.INTERNAL, "internal server error", getattr(message, "request_id", 0))
         except c.ProtocolError as exc:
             log.info("Live Link client %s: protocol error: %s", self.peer, exc)
             self._fail(c.ErrorCode.PROTOCOL, str(exc))
         except OSError as exc:
             log.debug("Live Link client %s: receive failed: %s", self.peer, exc)
-        except Exception:  # a bug must not take the server down: report INTERNAL and close
-            log.exception("Live Link client %s: internal error", self.peer)
-            self._fail(c.ErrorCode.INTERNAL, "internal server error")
         finally:
             self.close_after_flush()
             self.server.hub.remove_sink(self)

@@ -67,7 +67,10 @@ def parse_emotion(text: str) -> EmotionTrack:
             obj = json.loads(stripped)
         except json.JSONDecodeError as exc:
             raise InputError(f"emotion looks like JSON but is not valid JSON: {exc}") from None
-        return EmotionTrack.from_obj(obj)
+        try:
+            return EmotionTrack.from_obj(obj)
+        except (TypeError, AttributeError, KeyError) as exc:  # values of the wrong JSON type
+            raise InputError(f"bad emotion track: {type(exc).__name__}: {exc}") from None
     return EmotionTrack.parse(stripped)
 
 

@@ -96,6 +96,7 @@ def test_interrupt_cancels_the_playing_line(ll_serve, pcm16):
     (dict(emotion='{"keys": [}'), "JSON"),
     (dict(options_json='{"smoothing": {"bogus": 1}}'), "bogus"),
     (dict(options_json='[1]'), "object"),
+    (dict(emotion='{"keys": [{"time": 0, "emotion": 5}]}'), "emotion"),
     (dict(sample_rate_hz=1000), "sample rate"),
     (dict(encoding=9), "pcm_encoding"),
     (dict(subject=""), "subject"),
@@ -223,3 +224,24 @@ def test_cancelled_grpc_stream_cancels_its_livelink_line(ll_serve, pcm16):
             end = watcher.recv(10)
     assert end.line_id == start.line_id and end.status == c.LineStatus.CANCELLED
     assert "gRPC" in end.message
+
+
+def test_an_internal_error_is_reported_and_the_connection_stays_open(ll_serve, pcm16, monkeypatch):
+    from server.livelink import connection
+
+    real = connection.parse_submit
+    calls = []
+
+    def flaky(msg, max_clip_s):  # fault injection: the first request hits a bug
+        calls.append(msg.request_id)
+        if len(calls) == 1:
+            raise RuntimeError("injected bug")
+        return real(msg, max_clip_s)
+
+    monkeypatch.setattr(connection, "parse_submit", flaky)
+    server = ll_serve()
+    pcm, _ = pcm16(0.3)
+    with _connect(server) as client:
+        with pytest.raises(ServiceError, match="INTERNAL"):
+            client.collect_line(client.submit("Hero", pcm, request_id=41))
+        assert client.collect_line(client.submit("Hero", pcm, request_id=42)).end.frames_sent == 18
