@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from emoface_testing import encode_audio, speechlike
 from model.emotion import EmotionTrack
+from server.formats import read
 from server.livelink import codec as c
 from server.livelink.client import LiveLinkClient
 from server.options import RequestOptions
@@ -18,7 +20,7 @@ from server.options import RequestOptions
 EMOFACE = str(Path(sys.executable).with_name("emoface"))
 
 
-def test_serve_with_livelink_port(tiny_checkpoint, pcm16):
+def test_serve_with_livelink_port(tiny_checkpoint, pcm16, tmp_path):
     proc = subprocess.Popen([EMOFACE, "serve", "--port", "0", "--livelink-port", "0", "--checkpoint",
                              str(tiny_checkpoint), "--grace-s", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -32,6 +34,18 @@ def test_serve_with_livelink_port(tiny_checkpoint, pcm16):
             assert client.server_hello.model_id.startswith("tiny-test")
             line = client.collect_line(client.submit("Hero", pcm, emotion="angry:0.4"))
             assert line.end.status == c.LineStatus.COMPLETE and line.end.frames_sent == 30 == len(line.frame_messages)
+            # `emoface animate --server ... --livelink-subject` plays on a subject this client watches
+            client.subscribe(["FromCli"])
+            wav = tmp_path / "line.wav"
+            wav.write_bytes(encode_audio(speechlike(0.5, 22050, seed=3), 22050))
+            grpc_address = re.search(r"listening on (\S+:\d+)", first).group(1)
+            cli = subprocess.run([EMOFACE, "animate", str(wav), "-o", str(tmp_path / "out.json"), "--server",
+                                  grpc_address, "--livelink-subject", "FromCli", "--seed", "1"],
+                                 capture_output=True, text=True, timeout=120)
+            assert cli.returncode == 0, cli.stderr
+            played = client.collect_line(request_id=0)
+            assert played.start.subject == "FromCli" and played.end.frames_sent == read(tmp_path / "out.json").num_frames
+            np.testing.assert_allclose(played.frames, read(tmp_path / "out.json").full(), atol=1e-6, rtol=0)
             proc.send_signal(signal.SIGTERM)
             tail = []
             while (message := client.recv(15)) is not None:
