@@ -254,3 +254,160 @@ def test_build_cs_declares_the_engine_modules_used() -> None:
     build = (MODULE / "EmoFaceLiveLink.Build.cs").read_text()
     for dep in ("LiveLinkInterface", "Sockets", "Networking", "MetaHumanCoreTech", "DeveloperSettings", "Engine"):
         assert f'"{dep}"' in build
+
+
+# ----------------------------------------------------------------------------- static checks of the sources
+PROTOCOL_DIR = PRIVATE / "Protocol"
+PROTOCOL_HEADERS = {"Protocol/EmoFaceProtocol.h", "Protocol/EmoFaceClientSession.h"}
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.MULTILINE)
+
+
+def own_sources() -> list[Path]:
+    """Every C++ file of the plugin that engineer U owns (not the protocol core, not Content/Python)."""
+    files = [p for p in (PLUGIN / "Source").rglob("*") if p.suffix in (".h", ".cpp")]
+    return sorted(p for p in files if PROTOCOL_DIR not in p.parents)
+
+
+def engine_files() -> list[Path]:
+    """Files compiled by Unreal (the plain helpers included, the protocol core excluded)."""
+    return [p for p in own_sources() if p.name not in {"EmoFaceConnectionString.h", "EmoFaceConnectionString.cpp",
+                                                       "EmoFaceGuiAdapter.h", "EmoFaceGuiAdapter.cpp",
+                                                       "EmoFaceTiming.h", "EmoFaceTiming.cpp"}]
+
+
+def all_text() -> str:
+    return "\n".join(p.read_text() for p in own_sources())
+
+
+def test_every_project_include_resolves() -> None:
+    search = [MODULE / "Public", PRIVATE]
+    for path in own_sources():
+        for inc in INCLUDE.findall(path.read_text()):
+            if inc.endswith(".generated.h"):
+                assert inc == f"{path.stem}.generated.h", f"{path.name} includes {inc}"
+                continue
+            if inc in PROTOCOL_HEADERS:
+                if PROTOCOL_DIR.exists():
+                    assert (PRIVATE / inc).exists(), f"{path.name}: {inc} is not in the protocol core"
+                continue
+            if inc.startswith("Protocol/") or Path(inc).name.startswith("EmoFace"):
+                found = [d / inc for d in [path.parent, *search] if (d / inc).exists()]
+                assert found, f"{path.relative_to(PLUGIN)} includes {inc}, which is not in the plugin"
+
+
+def test_public_headers_include_no_private_header() -> None:
+    private_names = {p.name for p in PRIVATE.glob("*.h")}
+    for header in (MODULE / "Public").glob("*.h"):
+        for inc in INCLUDE.findall(header.read_text()):
+            assert Path(inc).name not in private_names and not inc.startswith("Protocol/"), \
+                f"public {header.name} includes private {inc}: modules using the plugin could not compile"
+
+
+def test_reflected_types_include_their_generated_header_last() -> None:
+    for header in (MODULE / "Public").glob("*.h"):
+        text = header.read_text()
+        if not re.search(r"^\s*U(CLASS|STRUCT|ENUM)\(", text, re.MULTILINE):
+            continue
+        includes = INCLUDE.findall(text)
+        assert includes and includes[-1] == f"{header.stem}.generated.h", header.name
+        assert "GENERATED_BODY()" in text
+
+
+def test_every_cpp_has_a_matching_or_documented_unit() -> None:
+    for cpp in (p for p in own_sources() if p.suffix == ".cpp"):
+        first_include = INCLUDE.findall(cpp.read_text())[0]
+        assert Path(first_include).stem == cpp.stem, f"{cpp.name} should include its own header first"
+
+
+def test_live_link_basic_role_and_engine_conversion_are_used() -> None:
+    text = all_text()
+    assert '#include "Roles/LiveLinkBasicRole.h"' in text
+    assert "PushSubjectStaticData_AnyThread" in text and "ULiveLinkBasicRole::StaticClass()" in text
+    assert "PushSubjectFrameData_AnyThread" in text
+    assert "FLiveLinkBaseStaticData" in text and "PropertyNames" in text
+    assert "FLiveLinkBaseFrameData" in text and "PropertyValues" in text
+    assert '#include "GuiToRawControlsUtils.h"' in text
+    assert "GuiToRawControlsUtils::ConvertGuiToRawControls" in text
+    assert "FLiveLinkWorldTime" in text and "SceneTime" in text and "FQualifiedFrameTime" in text
+    assert "public ILiveLinkSource" in text and "public ULiveLinkSourceFactory" in text
+    assert "public FRunnable" in text and "FRunnableThread::Create" in text
+    assert "UBlueprintFunctionLibrary" in text and "SendSoundWaveLine" in text
+    assert "UDeveloperSettings" in text
+
+
+def test_no_placeholders_left() -> None:
+    banned = re.compile(r"\bTODO\b|\bFIXME\b|\bXXX\b|not implemented|unimplemented|\bstub\b", re.IGNORECASE)
+    for path in [*own_sources(), DRIVER, PLUGIN / "EmoFaceLiveLink.uplugin", MODULE / "EmoFaceLiveLink.Build.cs"]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            assert not banned.search(line), f"{path.name}:{number}: {line.strip()}"
+    # an empty body of a function defined in a .cpp file is a stub
+    empty_body = re.compile(r"^[A-Za-z_][\w:<>,\s\*&]*\)\s*(const)?\s*\n\{\s*\n\}", re.MULTILINE)
+    for cpp in (p for p in own_sources() if p.suffix == ".cpp"):
+        assert not empty_body.search(cpp.read_text()), f"{cpp.name} has an empty function body"
+
+
+def test_engine_files_never_use_exceptions_or_rtti() -> None:
+    for path in own_sources():
+        text = path.read_text()
+        assert not re.search(r"\bthrow\b|\btry\s*\{|\bcatch\s*\(|dynamic_cast|typeid", text), path.name
+
+
+def test_members_of_plugin_classes_are_initialised() -> None:
+    """Scalar and pointer members of the engine-side classes carry an initialiser (no uninitialised members)."""
+    member = re.compile(r"^\t(?:mutable\s+)?(bool|int32|uint32|int64|double|float|uint8|[A-Z]\w*\*)\s+(\w+)\s*;", re.MULTILINE)
+    for header in [p for p in engine_files() if p.suffix == ".h"]:
+        bad = member.findall(header.read_text())
+        assert not bad, f"{header.name}: uninitialised members {bad}"
+
+
+PROTOCOL_USE = r"""
+#include "Protocol/EmoFaceClientSession.h"
+#include "Protocol/EmoFaceProtocol.h"
+#include <variant>
+using namespace emoface::protocol;
+// The calls and fields the plugin's worker, publisher and source use, with the types they assume.
+int main() {
+    ClientSession session(std::string("Unreal"), std::string("token"));
+    std::vector<uint8_t> hello = session.Start();
+    session.OnBytes(hello.data(), hello.size());
+    SessionEvent event;
+    while (session.PollEvent(event)) {
+        using Kind = SessionEvent::Kind;
+        Kind kinds[] = {Kind::Connected, Kind::StaticData, Kind::LineStarted, Kind::FrameReady, Kind::LineEnded,
+                        Kind::ServerError, Kind::ProtocolError};
+        (void)kinds; (void)event.subject; (void)event.message.index();
+        if (const ServerHello* h = std::get_if<ServerHello>(&event.message)) { double t = h->serverTimeS; (void)t; (void)h->serverName; (void)h->modelId; (void)h->major; (void)h->minor; }
+        if (const SubjectStatic* s = std::get_if<SubjectStatic>(&event.message)) { uint32_t n = s->fpsNumerator + s->fpsDenominator; (void)n; const std::vector<std::string>& c = s->controls; (void)c; (void)s->subject; }
+        if (const LineStart* l = std::get_if<LineStart>(&event.message)) { double t = l->startTimeS; uint32_t a = l->lineId + l->requestId; (void)t; (void)a; (void)l->subject; }
+        if (const Frame* f = std::get_if<Frame>(&event.message)) { const float* v = f->values.data(); size_t n = f->values.size(); double t = f->timeS; uint32_t a = f->lineId + f->frameIndex; (void)v; (void)n; (void)t; (void)a; }
+        if (const LineEnd* e = std::get_if<LineEnd>(&event.message)) { bool failed = e->status == LineStatus::Failed || e->status == LineStatus::Cancelled; uint32_t a = e->lineId + e->framesSent; (void)failed; (void)a; (void)e->message; }
+        if (const Error* e = std::get_if<Error>(&event.message)) { bool fatal = e->code == ErrorCode::UnsupportedVersion || e->code == ErrorCode::Unauthenticated; uint32_t r = e->requestId; (void)fatal; (void)r; (void)e->message; }
+    }
+    std::vector<uint8_t> sub = session.MakeSubscribe(std::vector<std::string>{"NPC_A"});
+    SubmitLine line;
+    line.requestId = 7; line.subject = "NPC_A"; line.encoding = PcmEncoding::S16LE; line.sampleRateHz = 16000;
+    line.channels = 1; line.flags = static_cast<uint8_t>(kFlagPaced | kFlagInterrupt); line.emotion = "happy:0.5";
+    line.optionsJson = ""; line.audio.assign(4, 0);
+    std::vector<uint8_t> submit = session.MakeSubmit(line);
+    std::vector<uint8_t> beat = session.MakeHeartbeat(1.0);
+    std::vector<uint8_t> bye = Encode(Message(Bye{}));
+    bool state = session.IsConnected() || session.IsFailed();
+    const std::string& why = session.FailureReason();
+    return (sub.empty() || submit.empty() || beat.empty() || bye.empty() || state || !why.empty()) ? 1 : 0;
+}
+"""
+
+
+@needs_gxx
+def test_protocol_core_api_matches_what_the_plugin_uses(tmp_path: Path) -> None:
+    """Compile the plugin's uses of the protocol core against engineer C's headers and run them."""
+    if not (PROTOCOL_DIR / "EmoFaceClientSession.h").exists():
+        pytest.skip("the protocol core (Private/Protocol/) is not in the tree yet")
+    src = tmp_path / "protocol_use.cpp"
+    src.write_text(PROTOCOL_USE)
+    sources = [str(p) for p in PROTOCOL_DIR.glob("*.cpp")]
+    exe = tmp_path / "protocol_use"
+    subprocess.run(["g++", "-std=c++17", "-fno-exceptions", "-fno-rtti", "-Wall", "-Wextra", "-Werror", f"-I{PRIVATE}",
+                    str(src), *sources, "-o", str(exe)], check=True, capture_output=True, text=True, timeout=180)
+    done = subprocess.run([str(exe)], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, "a fresh session is neither connected nor failed, and makes non-empty messages"
