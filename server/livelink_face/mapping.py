@@ -57,17 +57,20 @@ def _side_rules(side: str, name: str) -> dict[str, tuple[Term, ...]]:
         f"eyeLookUp{n}": (Term("CTRL_C_eye.ty", 1.0, "pos"), Term(f"CTRL_{s}_eye.ty", 1.0, "pos")),
         f"eyeSquint{n}": (Term(f"CTRL_{s}_eye_squintInner.ty"), Term(f"CTRL_{s}_eye_lidPress.ty", 0.5)),
         f"eyeWide{n}": (Term(f"CTRL_{s}_eye_blink.ty", 1.0, "neg"),),
-        f"mouthSmile{n}": (Term(f"CTRL_{s}_mouth_cornerPull.ty"), Term(f"CTRL_{s}_mouth_sharpCornerPull.ty", 0.5)),
-        f"mouthFrown{n}": (Term(f"CTRL_{s}_mouth_cornerDepress.ty"),),
+        f"mouthSmile{n}": (Term(f"CTRL_{s}_mouth_cornerPull.ty"), Term(f"CTRL_{s}_mouth_sharpCornerPull.ty", 0.5),
+                           Term(f"CTRL_{s}_mouth_corner.ty", 0.5, "pos")),
+        f"mouthFrown{n}": (Term(f"CTRL_{s}_mouth_cornerDepress.ty"), Term(f"CTRL_{s}_mouth_corner.ty", 0.5, "neg")),
         f"mouthDimple{n}": (Term(f"CTRL_{s}_mouth_dimple.ty"),),
-        f"mouthStretch{n}": (Term(f"CTRL_{s}_mouth_stretch.ty"),),
-        f"mouthPress{n}": (Term(f"CTRL_{s}_mouth_pressU.ty", 0.5), Term(f"CTRL_{s}_mouth_pressD.ty", 0.5)),
+        f"mouthStretch{n}": (Term(f"CTRL_{s}_mouth_stretch.ty"), Term(f"CTRL_{s}_mouth_stretchLipsClose.ty", 0.5)),
+        f"mouthPress{n}": (Term(f"CTRL_{s}_mouth_pressU.ty", 0.5), Term(f"CTRL_{s}_mouth_pressD.ty", 0.5),
+                           Term(f"CTRL_{s}_mouth_lipsPressU.ty", 0.5)),
         f"mouthLowerDown{n}": (Term(f"CTRL_{s}_mouth_lowerLipDepress.ty"),),
         f"mouthUpperUp{n}": (Term(f"CTRL_{s}_mouth_upperLipRaise.ty"),),
-        f"browDown{n}": (Term(f"CTRL_{s}_brow_down.ty"),),
+        f"browDown{n}": (Term(f"CTRL_{s}_brow_down.ty"), Term(f"CTRL_{s}_brow_lateral.ty", 0.5)),
         f"browOuterUp{n}": (Term(f"CTRL_{s}_brow_raiseOut.ty"),),
         f"cheekSquint{n}": (Term(f"CTRL_{s}_eye_cheekRaise.ty"),),
-        f"noseSneer{n}": (Term(f"CTRL_{s}_nose.ty", 1.0, "pos"), Term(f"CTRL_{s}_nose_wrinkleUpper.ty", 0.5)),
+        f"noseSneer{n}": (Term(f"CTRL_{s}_nose.ty", 1.0, "pos"), Term(f"CTRL_{s}_nose_wrinkleUpper.ty", 0.5),
+                          Term(f"CTRL_{s}_eye_faceScrunch.ty", 0.5)),
     }
 
 
@@ -83,12 +86,12 @@ def _blendshape_rules() -> dict[str, tuple[Term, ...]]:
         "mouthPucker": _sides("CTRL_{s}_mouth_purseU.ty", 0.25) + _sides("CTRL_{s}_mouth_purseD.ty", 0.25),
         "mouthLeft": (Term("CTRL_C_mouth.tx", 1.0, "pos"),),
         "mouthRight": (Term("CTRL_C_mouth.tx", 1.0, "neg"),),
-        "mouthRollLower": _sides("CTRL_{s}_mouth_lipsRollD.ty", 0.5),
-        "mouthRollUpper": _sides("CTRL_{s}_mouth_lipsRollU.ty", 0.5),
+        "mouthRollLower": _sides("CTRL_{s}_mouth_lipsRollD.ty", 0.5) + _sides("CTRL_{s}_mouth_lipBiteD.ty", 0.5),
+        "mouthRollUpper": _sides("CTRL_{s}_mouth_lipsRollU.ty", 0.5) + _sides("CTRL_{s}_mouth_lipBiteU.ty", 0.5),
         "mouthShrugLower": _sides("CTRL_{s}_jaw_ChinRaiseD.ty", 0.5),
         "mouthShrugUpper": _sides("CTRL_{s}_jaw_ChinRaiseU.ty", 0.5),
         "browInnerUp": _sides("CTRL_{s}_brow_raiseIn.ty", 0.5),
-        "cheekPuff": _sides("CTRL_{s}_mouth_suckBlow.ty", 0.5),
+        "cheekPuff": _sides("CTRL_{s}_mouth_suckBlow.ty", 0.5) + _sides("CTRL_{s}_mouth_lipsBlow.ty", 0.25),
     })
     return rules
 
