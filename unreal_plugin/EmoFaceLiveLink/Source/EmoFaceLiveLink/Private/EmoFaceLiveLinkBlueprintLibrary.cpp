@@ -6,6 +6,7 @@
 #include "EmoFaceLiveLinkSourceFactory.h"
 #include "EmoFaceSoundWavePcm.h"
 #include "Features/IModularFeatures.h"
+#include "HAL/PlatformTime.h"
 #include "ILiveLinkClient.h"
 #include "Sound/SoundWave.h"
 
@@ -79,6 +80,25 @@ bool UEmoFaceLiveLinkBlueprintLibrary::StartEmoFaceSource(const FString& Connect
 	}
 	ILiveLinkClient& Client = Features.GetModularFeature<ILiveLinkClient>(ILiveLinkClient::ModularFeatureName);
 	return Client.AddSource(Source).IsValid();
+}
+
+bool UEmoFaceLiveLinkBlueprintLibrary::GetLineStartDelay(int32 RequestId, float& SecondsUntilStart)
+{
+	SecondsUntilStart = 0.0f;
+	if (RequestId <= 0)
+	{
+		return false;
+	}
+	for (const TSharedPtr<FEmoFaceLiveLinkSource>& Source : FEmoFaceLiveLinkModule::Get().GetSources())
+	{
+		double StartPlatformS = 0.0;
+		if (Source->GetLineStartPlatformTime(static_cast<uint32>(RequestId), StartPlatformS))
+		{
+			SecondsUntilStart = static_cast<float>(StartPlatformS - FPlatformTime::Seconds());
+			return true;
+		}
+	}
+	return false;
 }
 
 bool UEmoFaceLiveLinkBlueprintLibrary::IsEmoFaceSourceConnected()

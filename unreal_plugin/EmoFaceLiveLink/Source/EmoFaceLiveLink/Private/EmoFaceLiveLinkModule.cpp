@@ -79,4 +79,17 @@ int32 FEmoFaceLiveLinkModule::NumSources() const
 	return Count;
 }
 
+TArray<TSharedPtr<FEmoFaceLiveLinkSource>> FEmoFaceLiveLinkModule::GetSources() const
+{
+	TArray<TSharedPtr<FEmoFaceLiveLinkSource>> Live;
+	for (const TWeakPtr<FEmoFaceLiveLinkSource>& Weak : Sources)
+	{
+		if (TSharedPtr<FEmoFaceLiveLinkSource> Source = Weak.Pin())
+		{
+			Live.Add(MoveTemp(Source));
+		}
+	}
+	return Live;
+}
+
 IMPLEMENT_MODULE(FEmoFaceLiveLinkModule, EmoFaceLiveLink)

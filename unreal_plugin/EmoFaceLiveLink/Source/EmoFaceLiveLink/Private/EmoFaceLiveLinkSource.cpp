@@ -23,6 +23,9 @@ namespace
 /** Protocol errors logged in full before the log switches to one line per 100. */
 constexpr int64 kProtocolErrorsLoggedInFull = 10;
 
+/** Line start times kept for GetLineStartPlatformTime (the newest request ids). */
+constexpr int32 kMaxRememberedLineStarts = 256;
+
 /** Names of the protocol message variant's alternatives, in the order of emoface::protocol::Message. */
 const TCHAR* MessageName(const emoface::protocol::Message& Message)
 {
@@ -75,7 +78,7 @@ public:
 		case Kind::LineStarted:
 			if (const LineStart* Start = std::get_if<LineStart>(&Event.message))
 			{
-				Publisher.OnLineStart(*Start);
+				Source.RecordLineStart(Start->requestId, Publisher.OnLineStart(*Start));
 				Source.SetStatus(FString::Printf(TEXT("Active: line %u on %s"), Start->lineId, *EmoFace::ToFString(Start->subject)));
 			}
 			break;
@@ -114,7 +117,7 @@ private:
 		const TCHAR* Hint = Code == static_cast<int32>(emoface::protocol::ErrorCode::UnsupportedVersion)
 			? TEXT(" - the plugin and the service speak different protocol versions; update one of them")
 			: Code == static_cast<int32>(emoface::protocol::ErrorCode::Unauthenticated)
-				? TEXT(" - set token=... in the connection string to the server's --livelink-token")
+				? TEXT(" - set token=... in the connection string to a token of the server's --token-file (scope animate)")
 				: TEXT("");
 		Source.SetStatus(FString::Printf(TEXT("Server error %d: %s%s"), Code, *Message, Hint));
 	}
@@ -295,6 +298,36 @@ FText FEmoFaceLiveLinkSource::GetSourceToolTip() const
 {
 	return FText::FromString(FString::Printf(TEXT("%s\nFrames pushed: %lld, dropped: %lld, malformed messages: %lld, server errors: %lld"),
 		*ConnectionString, FramesPushed.load(), FramesDropped.load(), ProtocolErrors.load(), ServerErrors.load()));
+}
+
+void FEmoFaceLiveLinkSource::RecordLineStart(uint32 RequestId, double StartPlatformS)
+{
+	if (RequestId == 0)
+	{
+		return;   // lines from other clients or from gRPC requests
+	}
+	FScopeLock Lock(&StatusLock);
+	LineStartPlatformS.Add(RequestId, StartPlatformS);
+	while (LineStartPlatformS.Num() > kMaxRememberedLineStarts)
+	{
+		uint32 Oldest = MAX_uint32;
+		for (const TPair<uint32, double>& Pair : LineStartPlatformS)
+		{
+			Oldest = FMath::Min(Oldest, Pair.Key);
+		}
+		LineStartPlatformS.Remove(Oldest);
+	}
+}
+
+bool FEmoFaceLiveLinkSource::GetLineStartPlatformTime(uint32 RequestId, double& OutStartPlatformS) const
+{
+	FScopeLock Lock(&StatusLock);
+	if (const double* Found = LineStartPlatformS.Find(RequestId))
+	{
+		OutStartPlatformS = *Found;
+		return true;
+	}
+	return false;
 }
 
 void FEmoFaceLiveLinkSource::SetStatus(const FString& InStatus)

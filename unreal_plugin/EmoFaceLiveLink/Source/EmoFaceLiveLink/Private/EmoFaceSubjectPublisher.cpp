@@ -91,19 +91,21 @@ void FEmoFaceSubjectPublisher::OnSubjectStatic(const emoface::protocol::SubjectS
 		*Key, static_cast<int32>(Static.controls.size()), EmoFace::FRawControls::Get().GetRawNames().Num(), *Subject.FrameRate.ToPrettyText().ToString());
 }
 
-void FEmoFaceSubjectPublisher::OnLineStart(const emoface::protocol::LineStart& Start)
+double FEmoFaceSubjectPublisher::OnLineStart(const emoface::protocol::LineStart& Start)
 {
+	const double StartPlatformS = emoface::plugin::UnixToPlatformS(Clock.ServerToLocalUnixS(Start.startTimeS), UnixNowS(), FPlatformTime::Seconds());
 	FSubject* Subject = Subjects.Find(EmoFace::ToFString(Start.subject));
 	if (Subject == nullptr)
 	{
 		UE_LOG(LogEmoFaceLiveLink, Warning, TEXT("LINE_START for subject %s before its static data; ignored"), *EmoFace::ToFString(Start.subject));
-		return;
+		return StartPlatformS;
 	}
 	Subject->LineId = Start.lineId;
 	Subject->LineStartServerUnixS = Start.startTimeS;
 	Subject->bHasLine = true;
 	const double LeadS = Clock.ServerToLocalUnixS(Start.startTimeS) - UnixNowS();
 	UE_LOG(LogEmoFaceLiveLink, Log, TEXT("Subject %s: line %u (request %u) starts in %.3f s"), *Subject->Name.ToString(), Start.lineId, Start.requestId, LeadS);
+	return StartPlatformS;
 }
 
 bool FEmoFaceSubjectPublisher::OnFrame(const emoface::protocol::Frame& Frame)

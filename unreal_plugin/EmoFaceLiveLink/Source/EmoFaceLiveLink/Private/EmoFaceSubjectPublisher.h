@@ -40,8 +40,8 @@ public:
 	void OnServerHello(const emoface::protocol::ServerHello& Hello, double LocalUnixS);
 	/** SUBJECT_STATIC: (re)build the subject and push its static data. */
 	void OnSubjectStatic(const emoface::protocol::SubjectStatic& Static);
-	/** LINE_START: remember the line's start time. */
-	void OnLineStart(const emoface::protocol::LineStart& Start);
+	/** LINE_START: remember the line's start time; returns frame 0's time on the platform clock (FPlatformTime::Seconds). */
+	double OnLineStart(const emoface::protocol::LineStart& Start);
 	/** FRAME: convert and push; false if the frame was dropped (reason logged). */
 	bool OnFrame(const emoface::protocol::Frame& Frame);
 	/** LINE_END: forget the line; count failures. */

@@ -16,9 +16,9 @@ class EMOFACELIVELINK_API UEmoFaceLiveLinkBlueprintLibrary : public UBlueprintFu
 public:
 	/**
 	 * Send a SoundWave's audio to the EmoFace service to animate `Subject`, with an emotion. The frames
-	 * come back through the running EmoFace Live Link source, paced in real time: play the same
-	 * SoundWave now and the face follows it (about 0.1 s of server lead is absorbed by Live Link's
-	 * engine-time evaluation).
+	 * come back through the running EmoFace Live Link source, paced in real time and stamped with the
+	 * time each should show. For exact sync, start the SoundWave when GetLineStartDelay says the line's
+	 * first frame shows (the server needs the upload, about 0.1 s of lead and its first model window).
 	 * @param SoundWave  The line's audio (imported WAV; any rate 4-192 kHz, 1-8 channels).
 	 * @param Subject    Live Link subject (NPC) to animate, for example NPC_A.
 	 * @param Emotion    neutral, happy, sad, angry, fear, disgust or surprise.
@@ -36,6 +36,14 @@ public:
 	 */
 	UFUNCTION(BlueprintCallable, Category = "EmoFace|Live Link")
 	static bool StartEmoFaceSource(const FString& ConnectionString);
+
+	/**
+	 * For audio sync: once the server has started the line of `RequestId` (returned by SendSoundWaveLine),
+	 * how long until its first frame shows, s (negative when it already started). Play the SoundWave
+	 * after that delay and the face matches the audio. False while the server has not started the line.
+	 */
+	UFUNCTION(BlueprintCallable, Category = "EmoFace|Live Link")
+	static bool GetLineStartDelay(int32 RequestId, float& SecondsUntilStart);
 
 	/** True when an EmoFace source is connected to the service. */
 	UFUNCTION(BlueprintPure, Category = "EmoFace|Live Link")

@@ -39,6 +39,9 @@ public:
 	/** Game thread: number of registered (live) sources. */
 	int32 NumSources() const;
 
+	/** Game thread: every registered (live) source. */
+	TArray<TSharedPtr<FEmoFaceLiveLinkSource>> GetSources() const;
+
 private:
 	/** Sources received by a Live Link client; weak so that the client alone owns them. */
 	TArray<TWeakPtr<FEmoFaceLiveLinkSource>> Sources;

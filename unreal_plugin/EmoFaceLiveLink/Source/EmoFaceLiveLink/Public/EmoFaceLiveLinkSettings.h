@@ -31,7 +31,7 @@ public:
 	UPROPERTY(config, EditAnywhere, Category = "Connection")
 	TArray<FString> DefaultSubjects;
 
-	/** Token expected by the server (`--livelink-token`); empty = none. Saved in DefaultGame.ini in clear text. */
+	/** Token sent in HELLO when the server runs with `--token-file`/`--token-env` (scope `animate`); empty = none. Saved in DefaultGame.ini in clear text. */
 	UPROPERTY(config, EditAnywhere, Category = "Connection")
 	FString DefaultToken;
 

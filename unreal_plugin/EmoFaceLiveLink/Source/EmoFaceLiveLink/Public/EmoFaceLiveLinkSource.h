@@ -67,6 +67,13 @@ public:
 	/** Any thread: subscribed to `Subject` (or to every subject). */
 	bool ServesSubject(FName Subject) const;
 
+	/**
+	 * Any thread: once the server answered a line submitted here with LINE_START, the time of its frame 0
+	 * on the platform clock (FPlatformTime::Seconds, the clock of Live Link world times). Start the line's
+	 * audio at that moment and the face is in sync with it.
+	 */
+	bool GetLineStartPlatformTime(uint32 RequestId, double& OutStartPlatformS) const;
+
 	/** The connection string this source was made from. */
 	const FString& GetConnectionString() const { return ConnectionString; }
 
@@ -75,6 +82,9 @@ private:
 
 	/** Worker thread: set the status text shown in the Live Link window. */
 	void SetStatus(const FString& InStatus);
+
+	/** Worker thread: remember when the line of `RequestId` starts (0 = not ours: ignored). */
+	void RecordLineStart(uint32 RequestId, double StartPlatformS);
 
 	/** Any thread: "host:port" (guarded by StatusLock, since the connection string can be edited). */
 	FString MachineNameCopy() const;
@@ -95,6 +105,8 @@ private:
 	/** Status text, written by the worker thread, read by the UI. */
 	mutable FCriticalSection StatusLock;
 	FString Status;
+	/** Frame-0 platform times of our recent lines by request id; guarded by StatusLock. */
+	TMap<uint32, double> LineStartPlatformS;
 	/** Counters for the tooltip (written by the worker thread). */
 	std::atomic<int64> FramesPushed{0};
 	std::atomic<int64> FramesDropped{0};
