@@ -37,8 +37,9 @@ _SPARE_RPC_THREADS = 8  # beyond max_concurrent_requests: health, GetInfo, rejec
 class EmoFaceServer:
     """A bound gRPC server with its servicer, health service and metrics."""
 
-    def __init__(self, grpc_server: grpc.Server, servicer: FaceAnimationServicer, health_servicer: health.HealthServicer,
-                 metrics: ServiceMetrics, config: ServiceConfig, livelink=None):
+    def __init__(self, grpc_server: grpc.Server, servicer: FaceAnimationServicer,
+                 health_servicer: health.HealthServicer, metrics: ServiceMetrics, config: ServiceConfig,
+                 livelink=None):
         self.grpc_server, self.servicer, self.health = grpc_server, servicer, health_servicer
         self.metrics, self.config = metrics, config
         self.metrics_port: int | None = None

@@ -149,7 +149,8 @@ class _SinkState:
 
 class _Line:
     def __init__(self, line_id: int, subject: str, frames: LineFrames, paced: bool, request_id: int):
-        self.line_id, self.subject, self.frames, self.paced, self.request_id = line_id, subject, frames, paced, request_id
+        self.line_id, self.subject, self.frames = line_id, subject, frames
+        self.paced, self.request_id = paced, request_id
         self.cancelled = threading.Event()
         self.cancel_reason = ""
         self.ended = threading.Event()

@@ -44,8 +44,9 @@ def test_serve_with_livelink_port(tiny_checkpoint, pcm16, tmp_path):
                                  capture_output=True, text=True, timeout=120)
             assert cli.returncode == 0, cli.stderr
             played = client.collect_line(request_id=0)
-            assert played.start.subject == "FromCli" and played.end.frames_sent == read(tmp_path / "out.json").num_frames
-            np.testing.assert_allclose(played.frames, read(tmp_path / "out.json").full(), atol=1e-6, rtol=0)
+            baked = read(tmp_path / "out.json")
+            assert played.start.subject == "FromCli" and played.end.frames_sent == baked.num_frames
+            np.testing.assert_allclose(played.frames, baked.full(), atol=1e-6, rtol=0)
             proc.send_signal(signal.SIGTERM)
             tail = []
             while (message := client.recv(15)) is not None:

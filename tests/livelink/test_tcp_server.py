@@ -33,7 +33,8 @@ def test_submitter_and_subscriber_get_the_whole_line_equal_to_the_pipeline(ll_se
         theirs = watcher.collect_line(line_id=mine.start.line_id)
     expected = pipeline.animate(audio, EmotionTrack.parse("happy:0.6"), RequestOptions(seed=3)).full()
     for line in (mine, theirs):
-        assert line.static.controls == rig().ue_names and (line.static.fps_numerator, line.static.fps_denominator) == (60, 1)
+        assert line.static.controls == rig().ue_names
+        assert (line.static.fps_numerator, line.static.fps_denominator) == (60, 1)
         assert line.start.request_id == 77 and line.start.frame_count == len(expected) == 60
         assert [f.frame_index for f in line.frame_messages] == list(range(60))
         assert [f.time_s for f in line.frame_messages] == [i / 60 for i in range(60)]
@@ -143,7 +144,8 @@ def test_garbage_gets_protocol_error_and_close_and_the_server_stays_healthy(ll_s
     assert isinstance(replies[0], c.ServerHello)
     assert [(m.code, m.request_id) for m in replies if isinstance(m, c.Error)] == [(c.ErrorCode.PROTOCOL, 0)]
     replies = _raw_session(server, c.encode(c.Subscribe(())))
-    assert isinstance(replies[-1], c.Error) and replies[-1].code == c.ErrorCode.PROTOCOL and "HELLO" in replies[-1].message
+    assert isinstance(replies[-1], c.Error) and replies[-1].code == c.ErrorCode.PROTOCOL
+    assert "HELLO" in replies[-1].message
     replies = _raw_session(server, hello + c.encode(c.Frame("x", 1, 0, 0.0, np.zeros(3, np.float32))))
     assert replies[-1].code == c.ErrorCode.PROTOCOL
     pcm, _ = pcm16(0.3)
