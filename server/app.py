@@ -1,9 +1,11 @@
 """Builds the gRPC server: FaceAnimation + health + reflection, auth, TLS, limits.
 
 ``create_server(config, pipeline) -> (server, port)`` binds (port 0 = any free port) but
-does not start; call ``server.start()``. ``server.stop(grace_s)`` marks health
-NOT_SERVING, refuses new calls, lets in-flight calls finish within the grace period and
-then releases the inference workers and the metrics endpoint.
+does not start; call ``server.start()``. ``server.stop(grace_s)`` drains: health
+turns NOT_SERVING and new FaceAnimation calls are UNAVAILABLE at once, while the calls in
+progress finish within the grace period; only then does the gRPC transport shut down
+(so no in-flight response races the HTTP/2 GOAWAY), and the inference workers and the
+metrics endpoint are released.
 
 With ``config.livelink_port`` and/or ``config.livelink_face`` set, a Live Link
 :class:`~server.livelink.hub.SubjectHub` runs beside the gRPC service: the TCP server of
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["FaceAnimation"].full_name  # "emoface.v1.FaceAnimation"
 _SPARE_RPC_THREADS = 8  # beyond max_concurrent_requests: health, GetInfo, rejections
+_FLUSH_S = 2.0  # transport grace after the drain, for responses still being written
 
 
 class EmoFaceServer:
@@ -59,11 +63,14 @@ class EmoFaceServer:
     def stop(self, grace_s: float | None = None) -> threading.Event:
         """Graceful stop (``grace_s`` None = the configured grace); returns an event set when done."""
         grace_s = self.config.grace_s if grace_s is None else grace_s
+        deadline = time.monotonic() + grace_s
         self.health.enter_graceful_shutdown()
-        done = self.grpc_server.stop(grace_s)
+        self.servicer.pool.draining.set()
 
         def cleanup():
-            done.wait()
+            if not self.servicer.pool.wait_idle(grace_s):
+                log.warning("grace period of %.1f s over: cancelling the calls still in progress", grace_s)
+            self.grpc_server.stop(max(deadline - time.monotonic(), _FLUSH_S)).wait()
             if self.livelink is not None:
                 self.livelink.stop()
             if self.servicer.livelink_hub is not None:

@@ -54,17 +54,32 @@ class WorkPool:
         self.metrics = metrics
         self._queued = 0
         self._lock = threading.Lock()
+        self._admitted = 0
+        self._idle = threading.Condition(self._lock)
+        self.draining = threading.Event()  # set by the graceful stop: new calls are UNAVAILABLE
 
     def admit(self) -> None:
+        if self.draining.is_set():
+            raise RpcError(grpc.StatusCode.UNAVAILABLE, "server is shutting down; retry on another instance")
         if not self._slots.acquire(blocking=False):
             raise RpcError(grpc.StatusCode.RESOURCE_EXHAUSTED,
                            f"server busy: {self.max_requests} requests in progress (max_concurrent_requests); "
                            "retry with back-off")
+        with self._lock:
+            self._admitted += 1
         self.metrics.in_flight.inc()
 
     def release(self) -> None:
         self.metrics.in_flight.dec()
+        with self._lock:
+            self._admitted -= 1
+            self._idle.notify_all()
         self._slots.release()
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        """Block until no admitted call is in progress (True) or ``timeout_s`` passes (False)."""
+        with self._lock:
+            return self._idle.wait_for(lambda: self._admitted == 0, timeout=max(0.0, timeout_s))
 
     def run(self, context: grpc.ServicerContext, fn: Callable[..., Any], *args: Any) -> Any:
         """Run ``fn(*args)`` on a worker; wait, but give up when the call is cancelled or expires."""
@@ -123,6 +138,8 @@ class _Call:
             if self.admit:
                 self.servicer.pool.admit()
                 self.admitted = True
+            elif self.servicer.pool.draining.is_set():
+                raise RpcError(grpc.StatusCode.UNAVAILABLE, "server is shutting down; retry on another instance")
         except RpcError as exc:
             self._end(exc.code, str(exc))
             self.context.abort(exc.code, str(exc))

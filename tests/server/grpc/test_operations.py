@@ -141,13 +141,40 @@ def test_graceful_shutdown_completes_in_flight_request(serve):
     t = _animate_in_thread(address, results)
     _wait_until(lambda: _in_flight(server) >= 1)
     stopped = server.stop()
-    with FaceAnimationClient(address, timeout_s=5) as client, pytest.raises(ServiceError) as err:
-        client.info()
-    assert err.value.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)  # refused, as gRPC core decides
+    with FaceAnimationClient(address, timeout_s=5) as client:  # draining: refused at once, nothing queued
+        for call in (client.info, lambda: client.animate(encode_audio(speechlike(0.5), 16000))):
+            with pytest.raises(ServiceError) as err:
+                call()
+            assert err.value.code == grpc.StatusCode.UNAVAILABLE and "shutting down" in str(err.value)
+    with grpc.insecure_channel(address) as ch:
+        reply = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
+        assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
+    assert not stopped.is_set()  # the transport waits for the call in progress
     t.join(60)
-    assert len(results) == 1 and not isinstance(results[0], Exception)
+    assert len(results) == 1 and not isinstance(results[0], Exception), results
     assert results[0].num_frames == 3600
     assert stopped.wait(30)
+    with FaceAnimationClient(address, timeout_s=5) as client, pytest.raises(ServiceError) as err:
+        client.info()
+    assert err.value.code == grpc.StatusCode.UNAVAILABLE  # the port is closed now
+
+
+def test_graceful_shutdown_cancels_a_stream_still_open_after_the_grace(serve):
+    server, address = serve(grace_s=0.2)
+    release = threading.Event()
+
+    def chunks():  # a client that never ends its stream
+        yield b"\0\0" * 1600
+        release.wait(60)
+
+    with FaceAnimationClient(address) as client:
+        stream = client.stream(chunks())
+        stream.wait_header()
+        assert server.stop().wait(30)  # the open stream does not hold the shutdown past grace + flush
+        with pytest.raises(ServiceError) as err:
+            list(stream)
+        assert err.value.code in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE)
+    release.set()
 
 
 def test_prometheus_metrics_endpoint(serve):
