@@ -6,10 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.constants import FPS, SAMPLE_RATE_HZ
-from model.emotion import EmotionTrack
 from model.rig import rig
 from training.dataset import Utterance
-from training.teacher import animate_phones
+from training.targets import reference_frames
 
 HOP = SAMPLE_RATE_HZ // FPS  # samples per frame (266)
 
@@ -35,7 +34,7 @@ class EnergyJawBaseline:
         for utt in utts:
             db = frame_energy_db(utt.audio(), utt.num_frames)
             x.append(db - db.max())
-            y.append(animate_phones(utt.phones, EmotionTrack.parse("neutral"), utt.num_frames)[:, jaw])
+            y.append(reference_frames(utt, "neutral")[: utt.num_frames, jaw])
         a, b = np.polyfit(np.concatenate(x), np.concatenate(y), 1)
         return cls(float(a), float(b))
 

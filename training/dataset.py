@@ -8,6 +8,7 @@ Two layouts are read:
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,27 @@ def read_corpus(folder: str | Path, split: str | None = None) -> list[Utterance]
                              phones=load_alignment(root / f"{rec['id']}.phones.json"),
                              emotion=EmotionTrack.from_obj(meta["emotion"]), voice=meta.get("voice", "recording")))
     return out
+
+
+def load_split(folder: str | Path, split: str | None = None) -> list[Utterance]:
+    """Utterances of either layout: a corpus-factory folder (``manifest.jsonl``) or EmoFace-format
+    takes (``WAV/``), whose validation takes are :func:`emoface_val_names`."""
+    root = Path(folder)
+    if (root / "manifest.jsonl").is_file() or not (root / "WAV").is_dir():
+        return read_corpus(root, split)
+    utts = read_emoface_layout(root, emoface_val_names(root))
+    return [u for u in utts if split is None or u.split == split]
+
+
+def emoface_val_names(root: Path) -> set[str]:
+    """Held-out takes of an EmoFace-layout folder: the names listed in ``val.txt`` (one per line) if it
+    exists, else a fixed tenth chosen by a hash of the name (at least one take)."""
+    listed = root / "val.txt"
+    if listed.is_file():
+        return {line.strip() for line in listed.read_text().splitlines() if line.strip()}
+    names = sorted(p.stem for p in (root / "WAV").glob("*.wav"))
+    ranked = sorted(names, key=lambda n: hashlib.sha1(n.encode()).hexdigest())
+    return set(ranked[: max(1, len(names) // 10)]) if len(names) > 1 else set()
 
 
 def read_emoface_layout(folder: str | Path, val_names: set[str] = frozenset()) -> list[Utterance]:

@@ -25,9 +25,9 @@ from model.errors import InputError
 from model.inference import InferenceEngine
 from model.rig import rig
 from training.baselines import EnergyJawBaseline
-from training.dataset import Utterance, read_corpus
+from training.dataset import Utterance, load_split
 from training.phones import VOWELS
-from training.teacher import animate_phones
+from training.targets import emotions_of, reference_frames
 
 LIPS = ("CTRL_L_mouth_lipsTogetherU.ty", "CTRL_L_mouth_lipsTogetherD.ty", "CTRL_R_mouth_lipsTogetherU.ty",
         "CTRL_R_mouth_lipsTogetherD.ty")
@@ -52,17 +52,16 @@ def emotion_features(frames: np.ndarray) -> np.ndarray:
     return frames[:, idx].mean(axis=0)
 
 
-def _teacher(utt: Utterance, emotion: str, seed: int = 0) -> np.ndarray:
-    return animate_phones(utt.phones, EmotionTrack.parse(emotion), utt.num_frames, fps=FPS, seed=seed)
-
-
 def _clips(engine: InferenceEngine, utts: list[Utterance]) -> list[Clip]:
+    """Each utterance with each of its emotions (all 7 for the teacher, a take's own label)."""
     clips = []
     for utt in utts:
-        feats = engine.encode(utt.audio())[: utt.num_frames]
-        for emotion in EMOTIONS:
-            w, i = EmotionTrack.parse(emotion).at_frames(len(feats), FPS)
-            clips.append(Clip(utt, emotion, engine.head(feats, w, i), _teacher(utt, emotion)[: len(feats)]))
+        truth = {e: reference_frames(utt, e) for e in emotions_of(utt)}
+        feats = engine.encode(utt.audio())[: min(utt.num_frames, *(len(t) for t in truth.values()))]
+        for emotion, frames in truth.items():
+            track = utt.emotion if utt.targets is not None else EmotionTrack.parse(emotion)
+            w, i = track.at_frames(len(feats), FPS)
+            clips.append(Clip(utt, emotion, engine.head(feats, w, i), frames[: len(feats)]))
     return clips
 
 
@@ -95,9 +94,9 @@ def _emotion_classifier(train_utts: list[Utterance]):
 
     x, y = [], []
     for k, utt in enumerate(train_utts):
-        for e, emotion in enumerate(EMOTIONS):
-            x.append(emotion_features(_teacher(utt, emotion, seed=k)))
-            y.append(e)
+        for emotion in emotions_of(utt):
+            x.append(emotion_features(reference_frames(utt, emotion, seed=k)))
+            y.append(EMOTIONS.index(emotion))
     return LogisticRegression(max_iter=2000).fit(np.array(x), np.array(y))
 
 
@@ -110,10 +109,10 @@ def evaluate(checkpoint: str | None, corpus: str | Path, split: str = "val", max
     (default: ``corpus``), so a folder of imported recordings alone can be evaluated."""
     loaded = load_model(checkpoint)
     engine = InferenceEngine(loaded.model)
-    utts = [u for u in read_corpus(corpus, split) if voice is None or u.voice.startswith(voice)][:max_utts]
+    utts = [u for u in load_split(corpus, split) if voice is None or u.voice.startswith(voice)][:max_utts]
     if not utts:
         raise InputError(f"{corpus} has no {split} utterances" + (f" with a voice starting {voice!r}" if voice else ""))
-    train_utts = read_corpus(reference_corpus or corpus, "train")
+    train_utts = load_split(reference_corpus or corpus, "train")
     if not train_utts:
         raise InputError(f"{reference_corpus or corpus} has no train utterances to fit the emotion classifier and "
                          "the baseline on (give --reference-corpus)")

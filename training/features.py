@@ -1,8 +1,9 @@
 """Cache of the frozen speech-encoder stage's features (they do not depend on the emotion).
 
 The frozen stage is the whole encoder (``small``: Whisper frozen) or wav2vec2's CNN (``paper``).
-One ``.npy`` (float16, ``(T, C)`` at 60 fps) per utterance under ``CACHE/<encoder key>/``; the
-key hashes the encoder's weights and the stage, so a different encoder never reads stale features.
+One ``.npy`` (float16, ``(T, C)`` at 60 fps) per utterance under ``CACHE/<encoder key>/``, named by
+the utterance id and a hash of its audio file; the key hashes the encoder's weights and the stage,
+so neither a different encoder nor another corpus with the same ids reads stale features.
 """
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ def encoder_key(model: EmoFace) -> str:
     return h.hexdigest()[:16]
 
 
+def _audio_digest(path: Path) -> str:
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()[:12]
+
+
 def whole_encoder_frozen(model: EmoFace) -> bool:
     return not any(p.requires_grad for p in model.audio_encoder.parameters())
 
@@ -51,7 +56,7 @@ def cached_features(model: EmoFace, utterances: list[Utterance], cache_dir: Path
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for utt in tqdm(utterances, desc="features", unit="utt", disable=not progress):
-        path = folder / f"{utt.utt_id}.npy"
+        path = folder / f"{utt.utt_id}-{_audio_digest(utt.audio_path)}.npy"
         if path.exists():
             feats = np.load(path)
         else:

@@ -31,7 +31,24 @@ def random_track(rng: np.random.Generator, duration_s: float) -> EmotionTrack:
     return EmotionTrack.from_obj(keys)
 
 
+def reference_frames(utt: Utterance, emotion: str = "neutral", seed: int = 0) -> np.ndarray:
+    """``(T, 174)`` ground truth: a recorded take's own targets (``emotion`` is then its own), or the
+    teacher's rendering of the utterance's phones with ``emotion``."""
+    if utt.targets is not None:
+        return utt.targets
+    return animate_phones(utt.phones, EmotionTrack.parse(emotion), utt.num_frames, fps=FPS, seed=seed)
+
+
+def emotions_of(utt: Utterance) -> tuple[str, ...]:
+    """The emotions an utterance can be scored with: a take's own label, or all 7 for the teacher."""
+    return (utt.emotion.keys[0].label,) if utt.targets is not None else EMOTIONS
+
+
 def variants_for(utt: Utterance, count: int, seed: int) -> list[Variant]:
+    """``count`` teacher renderings with random emotion tracks, or a recorded take's one fixed variant."""
+    if utt.targets is not None:
+        w, i = utt.emotion.at_frames(len(utt.targets), FPS)
+        return [Variant(w, i, utt.targets.astype(np.float16), utt.emotion.keys[0].label)]
     rng = np.random.default_rng([seed, int.from_bytes(utt.utt_id.encode()[-4:].rjust(4, b"\0"), "big")])
     out = []
     for k in range(count):

@@ -25,7 +25,7 @@ from model.convert import hf_encoder_config, load_hf_audio_encoder
 from model.errors import CheckpointError, InputError
 from model.network import EmoFace
 from model.rig import GROUPS, UnknownControlError, rig
-from training.dataset import read_corpus
+from training.dataset import load_split
 from training.features import cached_features
 from training.targets import Variant, variants_for
 
@@ -113,7 +113,6 @@ def loss_fn(pred: torch.Tensor, target: torch.Tensor, velocity_weight: float,
 
 
 @torch.no_grad()
-@torch.no_grad()
 def validate(model, val: list[tuple[np.ndarray, Variant]]) -> float:
     model.eval()
     errs = []
@@ -126,13 +125,13 @@ def validate(model, val: list[tuple[np.ndarray, Variant]]) -> float:
 
 
 def prepare(cfg: TrainConfig, model) -> tuple[list, list, dict]:
-    train_utts, val_utts = read_corpus(cfg.corpus, "train"), read_corpus(cfg.corpus, "val")
+    train_utts, val_utts = load_split(cfg.corpus, "train"), load_split(cfg.corpus, "val")
     if not train_utts or not val_utts:
         raise InputError(f"{cfg.corpus} needs both train and val utterances")
     feats = cached_features(model, train_utts + val_utts, Path(cfg.cache_dir))
-    log.info("computing teacher targets for %d utterances x %d variants", len(train_utts), cfg.variants)
-    train = [(feats[u.utt_id], v) for u in train_utts for v in variants_for(u, cfg.variants, cfg.seed)]
-    val = [(feats[u.utt_id], v) for u in val_utts for v in variants_for(u, 2, cfg.seed + 1)]
+    log.info("computing targets for %d utterances x %d variants", len(train_utts), cfg.variants)
+    train = [_aligned(feats[u.utt_id], v) for u in train_utts for v in variants_for(u, cfg.variants, cfg.seed)]
+    val = [_aligned(feats[u.utt_id], v) for u in val_utts for v in variants_for(u, 2, cfg.seed + 1)]
     data = {"corpus": str(cfg.corpus), "train_utterances": len(train_utts), "val_utterances": len(val_utts),
             "train_audio_s": round(sum(u.num_frames for u in train_utts) / 60, 1),
             "val_audio_s": round(sum(u.num_frames for u in val_utts) / 60, 1),
@@ -141,10 +140,15 @@ def prepare(cfg: TrainConfig, model) -> tuple[list, list, dict]:
     return train, val, data
 
 
+def _aligned(feats: np.ndarray, v: Variant) -> tuple[np.ndarray, Variant]:
+    """Trim features and targets to their common length (a take's CSV may run a frame past its audio)."""
+    n = min(len(feats), len(v.targets))
+    return feats[:n], Variant(v.weights[:n], v.intensity[:n], v.targets[:n], v.label)
+
+
 def train(cfg: TrainConfig) -> Path:
     """Run training within ``cfg.minutes``; write ``OUT/model.safetensors``; return its path."""
     torch.manual_seed(cfg.seed)
-    rng = np.random.default_rng(cfg.seed)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     model = build_model(cfg)
@@ -156,7 +160,7 @@ def train(cfg: TrainConfig) -> Path:
     model.train()
     start = time.monotonic()
     while time.monotonic() - start < cfg.minutes * 60 and (cfg.max_steps is None or step < cfg.max_steps):
-        f, w, i, y = _batch(rng, train_set, cfg)
+        f, w, i, y = _batch(np.random.default_rng([cfg.seed, step]), train_set, cfg)  # a step's batch: (seed, step)
         loss = loss_fn(model.forward_from_frozen(f, w, i), y, cfg.velocity_weight, weights)
         opt.zero_grad()
         loss.backward()
@@ -170,8 +174,8 @@ def train(cfg: TrainConfig) -> Path:
                             "minutes": round((time.monotonic() - start) / 60, 2)})
             log.info("step %d loss %.5f val MAE %.5f", step, loss.item(), val_mae)
             print(json.dumps(history[-1]), flush=True)
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                        "step": step, "history": history}, out / "train_state.pt")
+            _save_state(out, model, opt, sched, step, history)
+    _save_state(out, model, opt, sched, step, history)
     final_mae = validate(model, val_set)
     meta = {"name": cfg.name, "trained": True,
             "training": {**asdict(cfg), "steps": step, "wall_minutes": round((time.monotonic() - start) / 60, 1),
@@ -205,7 +209,17 @@ def build_model(cfg: TrainConfig) -> EmoFace:
     return model
 
 
+def _save_state(out: Path, model, opt, sched, step: int, history: list) -> None:
+    """``train_state.pt``, written atomically: weights, optimiser, scheduler, step and torch's RNG."""
+    tmp = out / "train_state.pt.tmp"
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                "step": step, "history": history, "torch_rng": torch.get_rng_state()}, tmp)
+    tmp.replace(out / "train_state.pt")
+
+
 def _resume(out: Path, model, opt, sched) -> tuple[int, list]:
+    """Restore ``train_state.pt`` if present; batches depend only on (seed, step), so a resumed run
+    continues exactly where the saved one was."""
     state_path = out / "train_state.pt"
     if not state_path.exists():
         return 0, []
@@ -213,5 +227,7 @@ def _resume(out: Path, model, opt, sched) -> tuple[int, list]:
     model.load_state_dict(state["model"])
     opt.load_state_dict(state["opt"])
     sched.load_state_dict(state["sched"])
+    if "torch_rng" in state:
+        torch.set_rng_state(state["torch_rng"])
     log.info("resumed from step %d", state["step"])
     return int(state["step"]), list(state["history"])

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 
 from model.constants import frame_count
 from model.errors import InputError
@@ -64,20 +65,58 @@ def test_train_resume_and_evaluate(corpus, tmp_path):
     from training.train import TrainConfig, train
 
     cfg = TrainConfig(corpus=str(corpus), out=str(tmp_path / "run"), minutes=5, max_steps=6, batch_size=4,
-                      crop_frames=60, eval_every=3, variants=2, cache_dir=str(tmp_path / "cache"),
+                      crop_frames=60, eval_every=4, variants=2, cache_dir=str(tmp_path / "cache"),
                       control_weights={"mouth": 2.0, "CTRL_C_jaw.ty": 3.0})
     first = load_model(train(cfg))
     assert first.metadata["trained"] and first.metadata["training"]["steps"] == 6  # max_steps stops it
     assert "espeak:" in first.metadata["provenance"]["trained_on"]
     assert first.metadata["data"]["val_utterances"] >= 1
     resumed = load_model(train(dataclasses.replace(cfg, max_steps=9)))
-    assert resumed.metadata["training"]["steps"] > first.metadata["training"]["steps"]
+    assert resumed.metadata["training"]["steps"] == 9
+    straight = load_model(train(dataclasses.replace(cfg, out=str(tmp_path / "straight"), max_steps=9)))
+    for name, tensor in straight.model.state_dict().items():  # a resumed run is the uninterrupted run
+        assert torch.equal(tensor, resumed.model.state_dict()[name]), name
+    assert not torch.equal(first.model.out_fn.weight, straight.model.out_fn.weight)  # steps 7-9 changed it
     report = evaluate(str(tmp_path / "run" / "model.safetensors"), corpus, "val", max_utts=1, classifier_utts=2,
                       voice="espeak")
     assert report["voices"] and all(v.startswith("espeak:") for v in report["voices"])
     assert set(report["model"]) >= {"mae_all", "mae_mouth", "mae_eye", "jaw_corr", "bilabial_hit_rate",
                                     "emotion_recovered"}
     assert 0 <= report["model"]["mae_all"] < 1 and report["energy_baseline"]["emotion_recovered"] == 1 / 7
+
+
+def _emoface_takes(corpus, root):
+    """EmoFace-layout takes made from corpus utterances: WAV/<emo>_<n>.wav + <emo>_<n>.txt teacher targets."""
+    from model.constants import EMOTIONS
+    from training.targets import reference_frames
+
+    (root / "WAV").mkdir(parents=True)
+    utts = read_corpus(corpus)[:7]
+    for k, (utt, emotion) in enumerate(zip(utts, EMOTIONS)):
+        name = f"{emotion[:3]}_{k:03d}"
+        (root / "WAV" / f"{name}.wav").write_bytes(utt.audio_path.read_bytes())
+        np.savetxt(root / f"{name}.txt", reference_frames(utt, emotion), delimiter=",", fmt="%.6f")
+    (root / "val.txt").write_text("neu_004\n")
+    return utts
+
+
+def test_training_and_evaluation_on_emoface_layout_takes(corpus, tmp_path):
+    from model.checkpoint import load_model
+    from training.dataset import load_split
+    from training.evaluate import evaluate
+    from training.train import TrainConfig, train
+
+    _emoface_takes(corpus, tmp_path / "takes")
+    assert [u.utt_id for u in load_split(tmp_path / "takes", "val")] == ["neu_004"]
+    assert len(load_split(tmp_path / "takes", "train")) == 6
+    cfg = TrainConfig(corpus=str(tmp_path / "takes"), out=str(tmp_path / "run"), minutes=5, max_steps=3,
+                      batch_size=2, crop_frames=60, eval_every=3, cache_dir=str(tmp_path / "cache"))
+    loaded = load_model(train(cfg))
+    assert loaded.metadata["data"]["train_utterances"] == 6 and loaded.metadata["data"]["val_utterances"] == 1
+    report = evaluate(str(tmp_path / "run" / "model.safetensors"), tmp_path / "takes", "train", max_utts=6,
+                      classifier_utts=6)
+    assert report["clips"] == 6  # one clip per take, with the take's own emotion (not 7 teacher renderings)
+    assert report["model"]["bilabials"] == 0  # takes carry no phone timings
 
 
 def test_emoface_layout_reader(tmp_path):
@@ -147,3 +186,23 @@ def test_imported_recordings_are_evaluated_against_a_reference_corpus(corpus, tm
                       reference_corpus=corpus)
     assert report["voices"] == ["recording"] and report["utterances"] == 1
     assert report["model"]["jaw_corr"] > report["energy_baseline"]["jaw_corr"]  # the shipped model on real speech
+
+
+def test_feature_cache_follows_the_audio_not_just_the_id(corpus, tmp_path):
+    import shutil
+
+    from model.checkpoint import new_model
+    from model.config import EmoFaceConfig
+    from training.dataset import Utterance
+    from training.features import cached_features
+
+    model = new_model(EmoFaceConfig.preset("small"), pretrained_encoder=True, seed=0)
+    utt = read_corpus(corpus)[0]
+    first = cached_features(model, [utt], tmp_path / "cache", progress=False)[utt.utt_id]
+    other_audio = tmp_path / "other.wav"
+    shutil.copy(read_corpus(corpus)[1].audio_path, other_audio)
+    same_id = Utterance(utt.utt_id, utt.split, other_audio, utt.num_frames, phones=utt.phones)
+    second = cached_features(model, [same_id], tmp_path / "cache", progress=False)[utt.utt_id]
+    assert not np.array_equal(first, second[: len(first)])  # another corpus's "p0000" is not served stale
+    again = cached_features(model, [utt], tmp_path / "cache", progress=False)[utt.utt_id]
+    assert np.array_equal(first, again)
