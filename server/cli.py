@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import shlex
 import sys
 
 from model.errors import CheckpointError, InputError, ServiceError
@@ -27,6 +28,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "corpus": ("training.cli_corpus", "build the synthetic speech corpus"),
     "train": ("training.cli_train", "train an EmoFace model from a config file"),
     "evaluate": ("training.cli_evaluate", "evaluate a model against the teacher and baselines"),
+    "ship": ("training.cli_ship", "stamp a trained checkpoint with provenance and make it the default model"),
     "livelink-face": ("server.livelink_face.cli", "send a clip to Unreal as Live Link Face (ARKit) UDP packets"),
 }
 
@@ -53,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             sub.add_parser(name, help=help_text, add_help=False)
     args = parser.parse_args(argv)
+    args.command_line = "emoface " + shlex.join(argv)  # for provenance records
     if args.command is None:
         parser.print_help()
         return 2

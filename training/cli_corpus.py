@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from training.corpus.build import build
 
-    added = build(args.out, args.scale, args.seed, args.count, espeak_count=args.espeak_count)
+    added = build(args.out, args.scale, args.seed, args.count, espeak_count=args.espeak_count,
+                  command=getattr(args, "command_line", None))
     print(f"added {added} utterances to {args.out} (manifest: {args.out / 'manifest.jsonl'})")
     return 0

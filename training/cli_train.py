@@ -23,6 +23,6 @@ def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig.load(args.config, corpus=args.corpus, out=args.out, minutes=args.minutes)
     Path(cfg.out).mkdir(parents=True, exist_ok=True)
     (Path(cfg.out) / "config.json").write_text(json.dumps(asdict(cfg), indent=1))
-    path = train(cfg)
+    path = train(cfg, command=getattr(args, "command_line", None))
     print(f"wrote {path}")
     return 0

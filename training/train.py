@@ -146,8 +146,9 @@ def _aligned(feats: np.ndarray, v: Variant) -> tuple[np.ndarray, Variant]:
     return feats[:n], Variant(v.weights[:n], v.intensity[:n], v.targets[:n], v.label)
 
 
-def train(cfg: TrainConfig) -> Path:
-    """Run training within ``cfg.minutes``; write ``OUT/model.safetensors``; return its path."""
+def train(cfg: TrainConfig, command: str | None = None) -> Path:
+    """Run training within ``cfg.minutes``; write ``OUT/model.safetensors``; return its path.
+    ``command`` (the command line that ran it) goes into the checkpoint's provenance."""
     torch.manual_seed(cfg.seed)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -182,7 +183,7 @@ def train(cfg: TrainConfig) -> Path:
                          "history": history[-20:]},
             "data": data, "metrics": {"val_mae_vs_teacher": round(final_mae, 5)},
             "provenance": {"trained_on": f"synthetic speech ({', '.join(data['voices'])}) with phonetic-teacher targets",
-                           "command": f"emoface train {cfg.out}/config.json"}}
+                           "command": command or f"emoface train {cfg.out}/config.json"}}
     path = save_checkpoint(model.eval(), out / "model.safetensors", meta, half=True)
     log.info("wrote %s (val MAE %.5f)", path, final_mae)
     return path

@@ -206,3 +206,39 @@ def test_feature_cache_follows_the_audio_not_just_the_id(corpus, tmp_path):
     assert not np.array_equal(first, second[: len(first)])  # another corpus's "p0000" is not served stale
     again = cached_features(model, [utt], tmp_path / "cache", progress=False)[utt.utt_id]
     assert np.array_equal(first, again)
+
+
+def test_shipped_checkpoint_carries_commands_corpus_licences_and_evaluation(corpus, tmp_path):
+    record = json.loads((corpus / "build.json").read_text())
+    assert record["command"].startswith("emoface corpus build --out") and record["utterances"] == 15
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"corpus": str(corpus), "out": str(tmp_path / "run"), "max_steps": 2,
+                                  "batch_size": 2, "crop_frames": 60, "eval_every": 2, "variants": 1,
+                                  "cache_dir": str(tmp_path / "cache")}))
+    trained = subprocess.run([*EMOFACE, "train", str(config)], capture_output=True, text=True, timeout=600)
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    run_model = tmp_path / "run" / "model.safetensors"
+    report = tmp_path / "eval.json"
+    evaluated = subprocess.run([*EMOFACE, "evaluate", "--checkpoint", str(run_model), "--corpus", str(corpus),
+                                "--max-utterances", "1", "--json", str(report)], capture_output=True, text=True,
+                               timeout=600)
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    shipped = tmp_path / "default.safetensors"
+    done = subprocess.run([*EMOFACE, "ship", str(run_model), "-o", str(shipped), "--evaluation", str(report)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    info = json.loads(subprocess.run([*EMOFACE, "info", "--checkpoint", str(shipped), "--json"], capture_output=True,
+                                     text=True, timeout=300, check=True).stdout)
+    prov = info["provenance"]
+    assert prov["command"] == f"emoface train {config}" and prov["corpus_command"] == record["command"]
+    assert prov["training_steps"] == 2 and prov["corpus"]["train_utterances"] + prov["corpus"]["val_utterances"] == 15
+    assert set(prov["licences"]) >= {"audio_encoder", "training_data_piper", "training_data_espeak"}
+    [summary] = prov["evaluation"]
+    assert summary["model"]["mae_all"] == round(json.loads(report.read_text())["model"]["mae_all"], 4)
+    from model.checkpoint import load_model
+
+    a, b = load_model(run_model).model.state_dict(), load_model(shipped).model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)  # the weights are the run's
+    untrained = subprocess.run([*EMOFACE, "ship", str(corpus / "utt00000.wav"), "-o", str(tmp_path / "x")],
+                               capture_output=True, text=True, timeout=300)
+    assert untrained.returncode == 2 and "not a safetensors checkpoint" in untrained.stderr

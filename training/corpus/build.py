@@ -98,11 +98,12 @@ def plan_espeak(count: int, piper: list[Utterance], seed: int) -> list[Utterance
 
 
 def build(out: Path, scale: str = "small", seed: int = 0, count: int | None = None, progress: bool = True,
-          espeak_count: int | None = None) -> int:
+          espeak_count: int | None = None, command: str | None = None) -> int:
     """Synthesise every planned utterance not yet in the manifest; returns how many were added.
 
     ``count`` Piper lines (default: by ``scale``) and ``espeak_count`` espeak-ng lines (default:
-    :data:`ESPEAK_SHARE` of ``count``)."""
+    :data:`ESPEAK_SHARE` of ``count``). ``OUT/build.json`` records the settings and ``command``
+    (provenance for the models trained on it)."""
     out.mkdir(parents=True, exist_ok=True)
     manifest = out / "manifest.jsonl"
     done = {json.loads(line)["id"] for line in manifest.read_text().splitlines() if line.strip()} \
@@ -119,7 +120,15 @@ def build(out: Path, scale: str = "small", seed: int = 0, count: int | None = No
             fh.write(json.dumps(record) + "\n")
             fh.flush()
             added += 1
+    _write_record(out, {"command": command, "scale": scale, "seed": seed, "count": len(piper),
+                        "espeak_count": n_espeak, "utterances": len(done) + added})
     return added
+
+
+def _write_record(out: Path, record: dict) -> None:
+    tmp = out / "build.json.tmp"
+    tmp.write_text(json.dumps(record, indent=1))
+    tmp.replace(out / "build.json")
 
 
 def _make(out: Path, utt: Utterance, seed: int) -> dict:
