@@ -129,8 +129,10 @@ def prepare(cfg: TrainConfig, model) -> tuple[list, list, dict]:
     if not train_utts or not val_utts:
         raise InputError(f"{cfg.corpus} needs both train and val utterances")
     feats = cached_features(model, train_utts + val_utts, Path(cfg.cache_dir))
-    log.info("computing targets for %d utterances x %d variants", len(train_utts), cfg.variants)
-    train = [_aligned(feats[u.utt_id], v) for u in train_utts for v in variants_for(u, cfg.variants, cfg.seed)]
+    from tqdm import tqdm
+
+    train = [_aligned(feats[u.utt_id], v) for u in tqdm(train_utts, desc="targets", unit="utt")
+             for v in variants_for(u, cfg.variants, cfg.seed)]
     val = [_aligned(feats[u.utt_id], v) for u in val_utts for v in variants_for(u, 2, cfg.seed + 1)]
     data = {"corpus": str(cfg.corpus), "train_utterances": len(train_utts), "val_utterances": len(val_utts),
             "train_audio_s": round(sum(u.num_frames for u in train_utts) / 60, 1),
@@ -160,6 +162,9 @@ def train(cfg: TrainConfig, command: str | None = None) -> Path:
     weights = control_weight_vector(cfg.control_weights)
     model.train()
     start = time.monotonic()
+    from tqdm import tqdm
+
+    bar = tqdm(total=cfg.max_steps, initial=step, desc="train", unit="step")
     while time.monotonic() - start < cfg.minutes * 60 and (cfg.max_steps is None or step < cfg.max_steps):
         f, w, i, y = _batch(np.random.default_rng([cfg.seed, step]), train_set, cfg)  # a step's batch: (seed, step)
         loss = loss_fn(model.forward_from_frozen(f, w, i), y, cfg.velocity_weight, weights)
@@ -169,13 +174,16 @@ def train(cfg: TrainConfig, command: str | None = None) -> Path:
         opt.step()
         sched.step()
         step += 1
+        bar.update(1)
         if step % cfg.eval_every == 0:
             val_mae = validate(model, val_set)
             history.append({"step": step, "loss": loss.item(), "val_mae": val_mae,
                             "minutes": round((time.monotonic() - start) / 60, 2)})
             log.info("step %d loss %.5f val MAE %.5f", step, loss.item(), val_mae)
-            print(json.dumps(history[-1]), flush=True)
+            bar.set_postfix(loss=f"{loss.item():.5f}", val_mae=f"{val_mae:.5f}")
+            tqdm.write(json.dumps(history[-1]))
             _save_state(out, model, opt, sched, step, history)
+    bar.close()
     _save_state(out, model, opt, sched, step, history)
     final_mae = validate(model, val_set)
     meta = {"name": cfg.name, "trained": True,
