@@ -71,7 +71,8 @@ def _reference(path: Path) -> np.ndarray:
 
 # ============================================================================= the shipped files
 def test_the_shipped_rig_table_is_the_projects():
-    assert (CONTENT_PYTHON / "emoface_controls.tsv").read_bytes() == (REPO / "model" / "data" / "controls.tsv").read_bytes()
+    shipped = (CONTENT_PYTHON / "emoface_controls.tsv").read_bytes()
+    assert shipped == (REPO / "model" / "data" / "controls.tsv").read_bytes()
     names = [c.name for c in emoface_bake_io.rig_controls()]
     assert names == list(rig().names)
     assert [c.ue_name for c in emoface_bake_io.rig_controls()] == list(rig().ue_names)
@@ -399,7 +400,8 @@ def test_audio_length_must_match_the_clip(line_a, tmp_path):
 ])
 def test_alignment_puts_frame_zero_at_the_audio_start(display, start, audio_s, expected):
     a = emoface_keys.align(90, Fraction(60), Fraction(display), start, audio_s)
-    assert (a.start_frame, a.clip_end_frame, a.audio_end_frame, a.playback_start_frame, a.playback_end_frame) == expected
+    got = (a.start_frame, a.clip_end_frame, a.audio_end_frame, a.playback_start_frame, a.playback_end_frame)
+    assert got == expected
     assert a.offset_s == pytest.approx(start / display)
     grown = emoface_keys.align(90, Fraction(60), Fraction(display), start, audio_s, existing_range=(-10, 400))
     assert (grown.playback_start_frame, grown.playback_end_frame) == (min(-10, start), 400)
@@ -702,7 +704,8 @@ def _build_module(editor: FakeEditor) -> types.ModuleType:  # noqa: C901 - one n
                     return b
             owner = getattr(object_to_possess, "owner", None)
             parent = self.add_possessable(owner) if owner is not None else None
-            name = object_to_possess.get_actor_label() if isinstance(object_to_possess, Actor) else object_to_possess.get_name()
+            name = (object_to_possess.get_actor_label() if isinstance(object_to_possess, Actor)
+                    else object_to_possess.get_name())
             binding = MovieSceneBindingProxy(self, name, object_to_possess, parent)
             self.bindings.append(binding)
             return binding
@@ -812,11 +815,12 @@ def _build_module(editor: FakeEditor) -> types.ModuleType:  # noqa: C901 - one n
         def _key(cls, level_sequence, control_rig, control_name, frames, values, time_unit, kinds, value_type):
             editor.record("key", control_name, len(frames))
             if editor.open_sequence is not level_sequence:
-                editor.errors.append(f"{control_name}: keyed while {level_sequence.get_name()} is not open in Sequencer")
+                editor.errors.append(f"{control_name}: keyed while {level_sequence.get_name()} is not open")
             track = next((t for b in level_sequence.bindings for t in b.tracks if getattr(t, "control_rig", None)
                           is control_rig), None)
-            control = control_rig.get_hierarchy().find_control(RigElementKey(ue.RigElementType.CONTROL, str(control_name))) \
-                if str(control_name) in control_rig.rig_class.control_types else None
+            key = RigElementKey(ue.RigElementType.CONTROL, str(control_name))
+            control = (control_rig.get_hierarchy().find_control(key)
+                       if key.name in control_rig.rig_class.control_types else None)
             if track is None or control is None or control.settings.control_type.name not in kinds:
                 editor.errors.append(f"{control_name}: Control Rig Wrong Type or unknown control")
                 return
@@ -826,7 +830,8 @@ def _build_module(editor: FakeEditor) -> types.ModuleType:  # noqa: C901 - one n
                 return
             keys = track.keys.setdefault(str(control_name), [])
             for f, v in zip(frames, values):
-                keys[:] = [k for k in keys if not (k[0] == f.value and k[2] is time_unit)]  # a key at that time is replaced
+                # a key at a time that already has one replaces it
+                keys[:] = [k for k in keys if not (k[0] == f.value and k[2] is time_unit)]
                 keys.append((f.value, (v.x, v.y) if isinstance(v, Vector2D) else v, time_unit))
 
     class EditorActorSubsystem:
@@ -923,7 +928,8 @@ def test_audio_is_imported_and_starts_with_frame_zero(ue, bake_dir):
     assert section.sound is editor.assets["/Game/EmoFace/Audio/line_b"]
     assert section.range == (12, 12 + 22)  # 0.9 s at 24 fps = 21.6 -> 22 frames, from frame 12
     assert sequence.playback == (12, 34) and result.alignment.offset_s == pytest.approx(0.5)
-    keys = _keyed_columns(editor, sequence, emoface_bake_io.read_bake(bake_dir / "line_b.json"))["CTRL_C_jaw-translateY"]
+    bake = emoface_bake_io.read_bake(bake_dir / "line_b.json")
+    keys = _keyed_columns(editor, sequence, bake)["CTRL_C_jaw-translateY"]
     assert keys[0][0] == pytest.approx(12 / 24)  # first key where the audio starts
     assert len(keys) == 22 and keys[-1][0] == pytest.approx(33 / 24)
     assert result.audio == task.filename and result.audio_found_by == "bake manifest manifest.csv"
@@ -1026,6 +1032,8 @@ def test_missing_binding_component_and_rig_are_clear_errors(ue, line_a):
     assert UE56_RIG in str(err.value) and OLD_RIG in str(err.value) and "control_rig=" in str(err.value)
     with pytest.raises(seq.SequencerImportError, match="content path like /Game"):
         seq.import_bake(line_a, "LS_NoFolder", "BP_Hero")
+    with pytest.raises(TypeError, match="unknown import option.s. fps; valid: start_frame, display_rate"):
+        seq.import_bake(line_a, "/Game/LS", "BP_Hero", fps=24)
     assert all(name != "key" for name, _, _ in editor.calls)  # nothing was keyed by a failed import
 
 
@@ -1062,7 +1070,8 @@ def test_audio_options(ue, line_a, tmp_path):
         editor.module.MovieSceneAudioTrack) == []
     editor.assets["/Game/VO/Line_A"] = editor.module.SoundWave("Line_A", 1.5)
     result = seq.import_bake(line_a, "/Game/LS2", "BP_Hero", audio="/Game/VO/Line_A", display_rate=30)
-    section, = editor.assets["/Game/LS2"].find_tracks_by_exact_type(editor.module.MovieSceneAudioTrack)[0].get_sections()
+    audio_track, = editor.assets["/Game/LS2"].find_tracks_by_exact_type(editor.module.MovieSceneAudioTrack)
+    section, = audio_track.get_sections()
     assert section.sound is editor.assets["/Game/VO/Line_A"] and section.range == (0, 45) and editor.imports == []
     editor.assets["/Game/VO/Long"] = editor.module.SoundWave("Long", 4.0)
     with pytest.raises(emoface_audio.AudioError, match="audio /Game/VO/Long is 4.000 s"):

@@ -309,4 +309,5 @@ def _failed_lines(directory: Path) -> set[str]:
         lines = json.loads(report.read_text(encoding="utf-8")).get("lines") or {}
     except (OSError, ValueError, AttributeError) as exc:
         raise BakeError(f"{report}: unreadable bake report ({exc})") from None
-    return {line_id for line_id, record in lines.items() if isinstance(record, dict) and record.get("status") == "failed"}
+    return {line_id for line_id, record in lines.items()
+            if isinstance(record, dict) and record.get("status") == "failed"}

@@ -127,7 +127,7 @@ def import_bake(bake_path: str | Path, sequence: str, metahuman_binding: str, au
     audio: None = find it (see emoface_audio); a WAV path or a /Game/... SoundWave path; False = no audio.
     options: the fields of :class:`ImportOptions`.
     """
-    opts = ImportOptions(**options)
+    opts = import_options(**options)
     bake = read_bake(bake_path, out_of_range=opts.out_of_range)
     source = None if audio is False else emoface_audio.find_audio(bake, None if audio is True else audio)
     if source is not None:
@@ -141,7 +141,9 @@ def import_bake(bake_path: str | Path, sequence: str, metahuman_binding: str, au
     channels, skipped = emoface_rig_map.map_to_rig(bake.controls, rig_control_types(rig))
     _report_skipped(bake, skipped, opts.strict_controls)
     display_rate, tick_rate = _rate(level_sequence.get_display_rate()), _rate(level_sequence.get_tick_resolution())
-    start = opts.start_frame if opts.start_frame is not None else (0 if created else level_sequence.get_playback_start())
+    start = opts.start_frame
+    if start is None:
+        start = 0 if created else level_sequence.get_playback_start()
     plan = emoface_keys.plan_keys(bake.num_frames, emoface_keys.frame_rate(bake.fps), display_rate, tick_rate,
                                   int(start), opts.key_rate)
     keys_written = key_channels(level_sequence, rig, bake, channels, plan, opts.reduce_tolerance)
@@ -183,6 +185,15 @@ def import_bake_directory(bake_dir: str | Path, sequence_folder: str, metahuman_
     return results
 
 
+def import_options(**options) -> ImportOptions:
+    """:class:`ImportOptions` from keyword arguments, refusing unknown names with the valid ones listed."""
+    unknown = sorted(set(options) - set(ImportOptions.__dataclass_fields__))
+    if unknown:
+        raise TypeError(f"unknown import option(s) {', '.join(unknown)}; valid: "
+                        + ", ".join(ImportOptions.__dataclass_fields__))
+    return ImportOptions(**options)
+
+
 # ----------------------------------------------------------------------------- sequence and binding
 def open_or_create_sequence(path: str, display_rate: object = None):
     """``(level_sequence, created)`` for a content path such as ``/Game/Cinematics/LS_Line042``."""
@@ -215,14 +226,16 @@ def find_face_binding(level_sequence, actor_name: str, face_component: str = "Fa
                 and str(binding.get_parent().get_display_name()) == actor_name):
             return binding
     actors = unreal.get_editor_subsystem(unreal.EditorActorSubsystem).get_all_level_actors()
-    matches = [a for a in actors if a.get_actor_label() == actor_name] or [a for a in actors if a.get_name() == actor_name]
+    matches = ([a for a in actors if a.get_actor_label() == actor_name]
+               or [a for a in actors if a.get_name() == actor_name])
     if not matches:
         faces = sorted(a.get_actor_label() for a in actors if _component(a, face_component) is not None)
-        raise BindingNotFoundError(f"no actor labelled {actor_name!r} in the open level, and {level_sequence.get_name()} "
-                                   f"has no {actor_name}/{face_component} binding; actors with a {face_component!r} "
-                                   f"component: {', '.join(faces[:10]) or 'none'}")
+        raise BindingNotFoundError(f"no actor labelled {actor_name!r} in the open level, and "
+                                   f"{level_sequence.get_name()} has no {actor_name}/{face_component} binding; "
+                                   f"actors with a {face_component!r} component: {', '.join(faces[:10]) or 'none'}")
     if len(matches) > 1:
-        raise BindingNotFoundError(f"{len(matches)} actors are labelled {actor_name!r}; give each MetaHuman a unique label")
+        raise BindingNotFoundError(f"{len(matches)} actors are labelled {actor_name!r}; "
+                                   "give each MetaHuman a unique label")
     component = _component(matches[0], face_component)
     if component is None:
         names = [c.get_name() for c in matches[0].get_components_by_class(unreal.SkeletalMeshComponent)]
