@@ -66,6 +66,7 @@ public:
 	}
 
 private:
+	/** splitmix64: the next pseudo-random number. */
 	uint64_t Mix()
 	{
 		uint64_t z = (State_ += 0x9E3779B97F4A7C15ull);
@@ -78,9 +79,11 @@ private:
 	bool Whole_ = false;
 	/** Random sizes from State_; neither flag: 1-byte chunks. */
 	bool Random_ = false;
+	/** The generator's state (the seed at first). */
 	uint64_t State_ = 0;
 };
 
+/** Every byte of a file (empty if it cannot be read). */
 std::vector<uint8_t> ReadFile(const char* path)
 {
 	std::ifstream in(path, std::ios::binary);

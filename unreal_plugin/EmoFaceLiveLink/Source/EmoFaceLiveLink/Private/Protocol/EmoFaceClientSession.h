@@ -144,11 +144,17 @@ private:
 		uint32_t lineId = 0;
 	};
 
+	/** Apply one decoded message (the rules of the file comment). */
 	void Handle(Message&& message);
+	/** SUBJECT_STATIC, LINE_START, FRAME, LINE_END and client-to-server types, once connected. */
 	void HandleLineMessage(Message&& message);
+	/** Append an event. */
 	void Queue(SessionEvent::Kind kind, std::string subject, Message&& message);
+	/** Drop an unexpected message with a ProtocolError event. */
 	void Drop(Message&& message);
+	/** Enter the Failed state (the first reason is kept). */
 	void Fail(std::string reason);
+	/** Encode, or report why not with a ServerError event for `requestId` and return no bytes. */
 	std::vector<uint8_t> EncodeOrReport(const Message& message, uint32_t requestId);
 
 	/** HELLO's client name and token. */

@@ -143,6 +143,7 @@ public:
 	}
 
 private:
+	/** An unsigned little-endian integer of `bytes` bytes into `out`. */
 	template <typename T>
 	bool Int(const char* field, int bytes, T& out, long index = -1)
 	{
@@ -154,6 +155,7 @@ private:
 		return at != nullptr;
 	}
 
+	/** `u16` naming a list item (a string's length). */
 	bool U16(const char* field, uint16_t& out, long index) { return Int(field, 2, out, index); }
 
 	/** The next `n` bytes, or null (Truncated error) if the payload has fewer left. */
@@ -171,8 +173,10 @@ private:
 		return at;
 	}
 
+	/** Payload bytes not read yet. */
 	size_t Remaining() const { return Size_ - Offset_; }
 
+	/** `field` or `field[index]`. */
 	static std::string Name(const char* field, long index)
 	{
 		return index < 0 ? std::string(field) : std::string(field) + "[" + std::to_string(index) + "]";
@@ -198,6 +202,7 @@ private:
 		return text + "'";
 	}
 
+	/** Record a failure; returns false. */
 	bool Fail(ErrorKind kind, std::string message)
 	{
 		Error_ = CodecError{kind, std::move(message)};
