@@ -7,7 +7,8 @@ is the reference throughout:
 - every shared vector of ``tests/data/livelink_vectors/`` decodes to the same messages, field by field and
   bit for bit (floats compared as IEEE bits), in one chunk, byte by byte and in random chunks; re-encoding
   gives the same bytes; every ``bad_*`` vector fails with the Python decoder's error kind at the same point;
-- random truncations, byte flips and splices of the valid vectors decode exactly as Python decodes them;
+- random truncations, byte flips and splices of the valid vectors, and strings at UTF-8's edges, decode exactly
+  as Python decodes them, and a connected ClientSession fed them fails with the same error kind;
 - ClientSession turns a stream into the events its header documents;
 - a live session against a real Live Link server on loopback: the driver's frames equal the bytes it received
   (decoded by Python) and the Python client's frames for the same request.
@@ -250,12 +251,22 @@ def test_truncated_flipped_and_spliced_streams_decode_like_python(driver: Path, 
     pack.write_bytes(b"".join(struct.pack("<I", len(case)) + case for case in cases))
     results = run(driver, "fuzz", pack)
     assert len(results) == len(cases)
-    kinds = set()
+    kinds, session_saw = set(), 0
     for case, result in zip(cases, results):
-        check_against_python(result, case)
-        kinds.add((result["error"] or {}).get("kind"))
+        check_against_python(result["decode"], case)
+        kind = (result["decode"]["error"] or {}).get("kind")
+        kinds.add(kind)
+        # a connected session fed the same bytes fails with the decoder's kind, unless a BYE or a closing
+        # ERROR ended it before the bad bytes
+        session = result["session"]
+        assert session["state"] in ("closed", "failed")
+        assert session["decode_kind"] in (kind, None)
+        if kind is not None and session["decode_kind"] is None:
+            assert any(m["type"] in ("BYE", "ERROR", "SERVER_HELLO") for m in result["decode"]["messages"])
+        session_saw += kind is not None and session["decode_kind"] == kind
     # the cases reach every decoding error kind, and some decode completely
     assert kinds >= {None, c.TRUNCATED, c.OVERSIZED, c.TRAILING_BYTES, c.BAD_MAGIC, c.BAD_UTF8}
+    assert session_saw > 0.8 * sum(r["decode"]["error"] is not None for r in results)
 
 
 # ----------------------------------------------------------------------------- encoder limits

@@ -4,8 +4,10 @@
 //
 //   driver decode CHUNKING FILE [MAX]  -> {"messages", "encoded", "error", "failed_at", "fed"} for the stream in FILE,
 //                                         fed in chunks; MAX is the decoder's length limit (default 64 MiB)
-//   driver fuzz PACK                   -> the same object for every stream of PACK (u32 length + bytes, repeated),
-//                                         each fed in its own random chunks
+//   driver fuzz PACK                   -> {"decode": that object, "session": {"state", "decode_kind", "events"}} for
+//                                         every stream of PACK (u32 length + bytes, repeated), each fed in its own
+//                                         random chunks to a decoder, and to a connected ClientSession that is
+//                                         then closed
 //   driver session CHUNKING FILE [close] -> a ClientSession after Start() fed FILE: one line per event, then
 //                                         the session's state (after OnConnectionClosed() with `close`)
 //   driver limits                      -> encoder edge cases around the u16 and 64 MiB limits, one line each
@@ -138,6 +140,31 @@ std::string DecodeStream(const std::vector<uint8_t>& data, Chunker chunker, uint
 		{"buffered", Num(decoder.Buffered())}});
 }
 
+/** Feed one stream to a ClientSession that received SERVER_HELLO, then close it; its final state as JSON. */
+std::string SessionStream(const std::vector<uint8_t>& data, Chunker chunker)
+{
+	ClientSession session("driver", "");
+	session.Start();
+	const std::vector<uint8_t> hello = Encode(Message(ServerHello{}));
+	session.OnBytes(hello.data(), hello.size());
+	SessionEvent event;
+	uint64_t events = 0;
+	for (size_t fed = 0; fed < data.size();)
+	{
+		const size_t size = chunker.Next(data.size() - fed);
+		session.OnBytes(data.data() + fed, size);
+		fed += size;
+		while (session.PollEvent(event))
+		{
+			++events;
+		}
+	}
+	session.OnConnectionClosed();
+	const CodecError* failure = session.DecodeFailure();
+	return Object({{"state", Quote(StateName(session.State()))},
+		{"decode_kind", failure ? Quote(ErrorKindName(failure->kind)) : "null"}, {"events", Num(events)}});
+}
+
 int RunDecode(int argc, char** argv)
 {
 	if (argc < 4)
@@ -167,7 +194,9 @@ int RunFuzz(int argc, char** argv)
 		}
 		const auto begin = pack.begin() + static_cast<long>(at + 4);
 		const std::vector<uint8_t> data(begin, begin + static_cast<long>(size));
-		std::cout << DecodeStream(data, Chunker("random:" + std::to_string(index)), kMaxMessageBytes) << "\n";
+		const Chunker chunker("random:" + std::to_string(index));
+		std::cout << Object({{"decode", DecodeStream(data, chunker, kMaxMessageBytes)},
+			{"session", SessionStream(data, chunker)}}) << "\n";
 		at += 4 + size;
 	}
 	return 0;
