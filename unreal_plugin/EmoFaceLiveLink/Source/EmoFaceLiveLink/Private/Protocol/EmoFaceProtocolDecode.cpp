@@ -63,8 +63,8 @@ public:
 	bool Str(const char* field, std::string& out, long index = -1)
 	{
 		uint16_t length = 0;
-		const uint8_t* at = nullptr;
-		if (!U16(field, length, index) || (at = Take(length, field, index)) == nullptr)
+		const uint8_t* at = U16(field, length, index) ? Take(length, field, index) : nullptr;
+		if (at == nullptr)
 		{
 			return false;
 		}
@@ -82,8 +82,8 @@ public:
 	bool Bytes(const char* field, std::vector<uint8_t>& out)
 	{
 		uint32_t length = 0;
-		const uint8_t* at = nullptr;
-		if (!U32(field, length) || (at = Take(length, field)) == nullptr)
+		const uint8_t* at = U32(field, length) ? Take(length, field) : nullptr;
+		if (at == nullptr)
 		{
 			return false;
 		}
@@ -116,8 +116,8 @@ public:
 	bool F32s(const char* field, std::vector<float>& out)
 	{
 		uint16_t count = 0;
-		const uint8_t* at = nullptr;
-		if (!U16(field, count) || (at = Take(size_t{4} * count, field)) == nullptr)
+		const uint8_t* at = U16(field, count) ? Take(size_t{4} * count, field) : nullptr;
+		if (at == nullptr)
 		{
 			return false;
 		}
