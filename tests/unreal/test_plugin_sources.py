@@ -14,6 +14,7 @@ import math
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,12 @@ def test_time_of_day_frame(driver: Path, unix_s: float, utc_offset_s: float, num
     assert 0.0 <= float(got_sub) < 1.0
     if sub is not None:
         assert float(got_sub) == pytest.approx(sub, abs=1e-4)
+
+
+def test_unix_now_is_the_unix_clock(driver: Path) -> None:
+    before = time.time()
+    now = float(run(driver, "now"))
+    assert before - 0.001 <= now <= time.time() + 0.001
 
 
 def test_exact_frame_times_do_not_fall_below_their_frame(driver: Path) -> None:
@@ -396,6 +403,26 @@ int main() {
     return (sub.empty() || submit.empty() || beat.empty() || bye.empty() || state || !why.empty()) ? 1 : 0;
 }
 """
+
+
+ANON_BLOCK = re.compile(r"^namespace\n\{\n(.*?)^\}  // namespace$", re.MULTILINE | re.DOTALL)
+TOP_LEVEL_NAME = re.compile(r"^(?:struct|class|enum class|enum)\s+(\w+)|^[A-Za-z][\w:<>,\s\*&]*?[\s\*&](\w+)\s*(?:\(|=|\[|\{)",
+                            re.MULTILINE)
+
+
+def test_unity_build_sees_no_duplicate_file_local_names() -> None:
+    """Unreal's unity build joins .cpp files into one: names in anonymous namespaces must not repeat."""
+    seen: dict[str, str] = {}
+    names_found = 0
+    for path in sorted((PLUGIN / "Source").rglob("*.cpp")):
+        for block in ANON_BLOCK.findall(path.read_text()):
+            for match in TOP_LEVEL_NAME.finditer(block):
+                name = match.group(1) or match.group(2)
+                names_found += 1
+                assert seen.get(name, path.name) == path.name, \
+                    f"{name} is defined file-locally in both {seen[name]} and {path.name}"
+                seen[name] = path.name
+    assert names_found >= 20 and "Trim" in seen and "kWaitSliceS" in seen  # the scan really reads the blocks
 
 
 @needs_gxx

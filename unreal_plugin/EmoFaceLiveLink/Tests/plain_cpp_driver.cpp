@@ -8,6 +8,7 @@
 //                                  "dropped NAME" lines, "nonfinite K"
 //   driver clock                   (stdin: "server_s local_s" per line) -> "offset X" after each
 //   driver tod UNIX UTCOFFSET NUM DEN -> "FRAME SUBFRAME"
+//   driver now                     -> UnixNowS()
 #include "EmoFaceConnectionString.h"
 #include "EmoFaceGuiAdapter.h"
 #include "EmoFaceTiming.h"
@@ -147,6 +148,7 @@ int main(int argc, char** argv)
 	if (command == "adapt") return Adapt();
 	if (command == "clock") return Clock();
 	if (command == "tod" && argc == 6) return TimeOfDay(argv + 2);
-	std::cerr << "usage: driver parse|format|backoff|adapt|clock|tod ...\n";
+	if (command == "now") return std::printf("%.6f\n", UnixNowS()) > 0 ? 0 : 1;
+	std::cerr << "usage: driver parse|format|backoff|adapt|clock|tod|now ...\n";
 	return 64;
 }

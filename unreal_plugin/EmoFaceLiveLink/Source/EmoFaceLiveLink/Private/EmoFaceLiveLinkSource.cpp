@@ -54,6 +54,11 @@ public:
 		Source.Publisher->OnDisconnected();
 	}
 
+	virtual void OnServerHeartbeat(double ServerSendUnixS, double LocalUnixS) override
+	{
+		Source.Publisher->OnServerHeartbeat(ServerSendUnixS, LocalUnixS);
+	}
+
 	virtual void OnSessionEvent(const emoface::protocol::SessionEvent& Event, double LocalUnixS) override
 	{
 		using namespace emoface::protocol;

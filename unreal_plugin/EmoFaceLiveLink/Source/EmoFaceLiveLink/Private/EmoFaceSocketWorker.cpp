@@ -23,11 +23,6 @@ constexpr int32 kReadChunkBytes = 64 * 1024;
 /** Reads per loop turn before events are handed on (keeps event latency low under a burst). */
 constexpr int32 kMaxReadsPerTurn = 16;
 
-double UnixNowS()
-{
-	return (FDateTime::UtcNow() - FDateTime(1970, 1, 1)).GetTotalSeconds();
-}
-
 ISocketSubsystem* Sockets()
 {
 	return ISocketSubsystem::Get(PLATFORM_SOCKETSUBSYSTEM);
@@ -145,7 +140,7 @@ uint32 FEmoFaceSocketWorker::Run()
 				}
 				else if (bConnected.load() && NowS - LastSendPlatformS >= Attempt.HeartbeatIntervalS && SendOffset >= SendBuffer.Num())
 				{
-					QueueBytes(Session->MakeHeartbeat(UnixNowS()));
+					QueueBytes(Session->MakeHeartbeat(emoface::plugin::UnixNowS()));
 				}
 			}
 			FailedAttempts = bWasConnected ? 1 : FailedAttempts + 1;
@@ -227,6 +222,7 @@ bool FEmoFaceSocketWorker::TryConnect(const FEmoFaceWorkerConfig& Attempt)
 
 	Socket = NewSocket;
 	Session = std::make_unique<emoface::protocol::ClientSession>(Attempt.Connection.clientName, Attempt.Connection.token);
+	LastHeartbeatSeenS = 0.0;
 	SendBuffer.Reset();
 	SendOffset = 0;
 	ReadBuffer.SetNumUninitialized(kReadChunkBytes);
@@ -352,6 +348,11 @@ void FEmoFaceSocketWorker::SendQueuedSubmits()
 void FEmoFaceSocketWorker::DrainSessionEvents()
 {
 	using Kind = emoface::protocol::SessionEvent::Kind;
+	if (Session && Session->LastHeartbeatServerTimeS() != LastHeartbeatSeenS)
+	{
+		LastHeartbeatSeenS = Session->LastHeartbeatServerTimeS();
+		Listener.OnServerHeartbeat(LastHeartbeatSeenS, emoface::plugin::UnixNowS());
+	}
 	emoface::protocol::SessionEvent Event;
 	while (Session && Session->PollEvent(Event))
 	{
@@ -371,7 +372,7 @@ void FEmoFaceSocketWorker::DrainSessionEvents()
 				bNoRetry = bNoRetry || bFatal;
 			}
 		}
-		Listener.OnSessionEvent(Event, UnixNowS());
+		Listener.OnSessionEvent(Event, emoface::plugin::UnixNowS());
 	}
 }
 

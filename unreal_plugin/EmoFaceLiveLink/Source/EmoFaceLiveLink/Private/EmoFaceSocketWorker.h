@@ -49,6 +49,9 @@ public:
 	/** One event of the client session, in order. `LocalUnixS` is this machine's Unix time when it was read. */
 	virtual void OnSessionEvent(const emoface::protocol::SessionEvent& Event, double LocalUnixS) = 0;
 
+	/** A new HEARTBEAT arrived: the server's send time and the local Unix receive time (a clock sample). */
+	virtual void OnServerHeartbeat(double ServerSendUnixS, double LocalUnixS) = 0;
+
 	/** The connection closed (any reason); subjects keep their last pose until new data arrives. */
 	virtual void OnWorkerDisconnected() = 0;
 };
@@ -124,6 +127,8 @@ private:
 	/** Platform times (FPlatformTime::Seconds) of the last byte received and sent. Worker thread only. */
 	double LastReceivePlatformS = 0.0;
 	double LastSendPlatformS = 0.0;
+	/** sender_time_s of the last server HEARTBEAT passed to the listener (0 = none this connection). */
+	double LastHeartbeatSeenS = 0.0;
 	/** Set by Stop(); the loop exits at its next check. */
 	std::atomic<bool> bStopRequested{false};
 	std::atomic<bool> bConnected{false};

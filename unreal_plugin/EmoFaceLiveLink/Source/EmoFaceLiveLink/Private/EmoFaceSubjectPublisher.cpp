@@ -29,11 +29,6 @@ constexpr FHeadProperty kHeadProperties[] = {
 	{TEXT("HeadTranslationZ"), 0.0f},
 };
 
-double UnixNowS()
-{
-	return (FDateTime::UtcNow() - FDateTime(1970, 1, 1)).GetTotalSeconds();
-}
-
 /** Local time - UTC, s, rounded to the minute. */
 double UtcOffsetS()
 {
@@ -56,6 +51,11 @@ void FEmoFaceSubjectPublisher::OnServerHello(const emoface::protocol::ServerHell
 	Clock.AddSample(Hello.serverTimeS, LocalUnixS);
 	UE_LOG(LogEmoFaceLiveLink, Log, TEXT("Server '%s' (model %s), protocol %d.%d; server clock - local clock = %.3f s"),
 		*EmoFace::ToFString(Hello.serverName), *EmoFace::ToFString(Hello.modelId), Hello.major, Hello.minor, -Clock.OffsetS());
+}
+
+void FEmoFaceSubjectPublisher::OnServerHeartbeat(double ServerSendUnixS, double LocalUnixS)
+{
+	Clock.AddSample(ServerSendUnixS, LocalUnixS);
 }
 
 void FEmoFaceSubjectPublisher::OnSubjectStatic(const emoface::protocol::SubjectStatic& Static)
@@ -93,7 +93,7 @@ void FEmoFaceSubjectPublisher::OnSubjectStatic(const emoface::protocol::SubjectS
 
 double FEmoFaceSubjectPublisher::OnLineStart(const emoface::protocol::LineStart& Start)
 {
-	const double StartPlatformS = emoface::plugin::UnixToPlatformS(Clock.ServerToLocalUnixS(Start.startTimeS), UnixNowS(), FPlatformTime::Seconds());
+	const double StartPlatformS = emoface::plugin::UnixToPlatformS(Clock.ServerToLocalUnixS(Start.startTimeS), emoface::plugin::UnixNowS(), FPlatformTime::Seconds());
 	FSubject* Subject = Subjects.Find(EmoFace::ToFString(Start.subject));
 	if (Subject == nullptr)
 	{
@@ -103,7 +103,7 @@ double FEmoFaceSubjectPublisher::OnLineStart(const emoface::protocol::LineStart&
 	Subject->LineId = Start.lineId;
 	Subject->LineStartServerUnixS = Start.startTimeS;
 	Subject->bHasLine = true;
-	const double LeadS = Clock.ServerToLocalUnixS(Start.startTimeS) - UnixNowS();
+	const double LeadS = Clock.ServerToLocalUnixS(Start.startTimeS) - emoface::plugin::UnixNowS();
 	UE_LOG(LogEmoFaceLiveLink, Log, TEXT("Subject %s: line %u (request %u) starts in %.3f s"), *Subject->Name.ToString(), Start.lineId, Start.requestId, LeadS);
 	return StartPlatformS;
 }
@@ -138,7 +138,7 @@ bool FEmoFaceSubjectPublisher::OnFrame(const emoface::protocol::Frame& Frame)
 		}
 	}
 	const bool bLineKnown = Subject->bHasLine && Subject->LineId == Frame.lineId;
-	const double FrameServerUnixS = bLineKnown ? Subject->LineStartServerUnixS + Frame.timeS : UnixNowS() - Clock.OffsetS();
+	const double FrameServerUnixS = bLineKnown ? Subject->LineStartServerUnixS + Frame.timeS : emoface::plugin::UnixNowS() - Clock.OffsetS();
 	double WorldTimeS = 0.0;
 	FrameTimes(*Subject, FrameServerUnixS, WorldTimeS, FrameData.MetaData.SceneTime);
 	FrameData.WorldTime = FLiveLinkWorldTime(WorldTimeS);
@@ -152,7 +152,7 @@ bool FEmoFaceSubjectPublisher::OnFrame(const emoface::protocol::Frame& Frame)
 void FEmoFaceSubjectPublisher::FrameTimes(const FSubject& Subject, double FrameServerUnixS, double& OutWorldTimeS, FQualifiedFrameTime& OutSceneTime) const
 {
 	const double FrameLocalUnixS = Clock.ServerToLocalUnixS(FrameServerUnixS);
-	OutWorldTimeS = emoface::plugin::UnixToPlatformS(FrameLocalUnixS, UnixNowS(), FPlatformTime::Seconds());
+	OutWorldTimeS = emoface::plugin::UnixToPlatformS(FrameLocalUnixS, emoface::plugin::UnixNowS(), FPlatformTime::Seconds());
 	const emoface::plugin::FrameTimeParts Parts = emoface::plugin::TimeOfDayFrame(FrameLocalUnixS, UtcOffsetS(),
 		static_cast<uint32_t>(Subject.FrameRate.Numerator), static_cast<uint32_t>(Subject.FrameRate.Denominator));
 	OutSceneTime = FQualifiedFrameTime(FFrameTime(FFrameNumber(Parts.frame), Parts.subFrame), Subject.FrameRate);

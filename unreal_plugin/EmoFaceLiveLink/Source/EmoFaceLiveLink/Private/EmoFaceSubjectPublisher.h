@@ -38,6 +38,8 @@ public:
 
 	/** SERVER_HELLO: one sample of the server clock (its server_time_s read at `LocalUnixS`). */
 	void OnServerHello(const emoface::protocol::ServerHello& Hello, double LocalUnixS);
+	/** HEARTBEAT: one more clock sample (the estimate keeps the minimum of the recent ones). */
+	void OnServerHeartbeat(double ServerSendUnixS, double LocalUnixS);
 	/** SUBJECT_STATIC: (re)build the subject and push its static data. */
 	void OnSubjectStatic(const emoface::protocol::SubjectStatic& Static);
 	/** LINE_START: remember the line's start time; returns frame 0's time on the platform clock (FPlatformTime::Seconds). */

@@ -2,10 +2,18 @@
 #include "EmoFaceTiming.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 namespace emoface::plugin
 {
+
+double UnixNowS()
+{
+	// system_clock counts from the Unix epoch on every platform Unreal supports (and by C++20's rule).
+	const auto sinceEpoch = std::chrono::system_clock::now().time_since_epoch();
+	return std::chrono::duration<double>(sinceEpoch).count();
+}
 
 double ReconnectDelayS(const BackoffPolicy& policy, int failedAttempts)
 {

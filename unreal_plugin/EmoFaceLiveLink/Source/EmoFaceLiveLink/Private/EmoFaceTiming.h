@@ -12,6 +12,9 @@
 namespace emoface::plugin
 {
 
+/** Now on the Unix clock (s since 1970-01-01 UTC), from the system clock. */
+double UnixNowS();
+
 /** Capped exponential back-off between connection attempts. */
 struct BackoffPolicy
 {
