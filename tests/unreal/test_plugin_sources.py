@@ -29,7 +29,7 @@ PLAIN_SOURCES = ["EmoFaceConnectionString.cpp", "EmoFaceGuiAdapter.cpp", "EmoFac
 DRIVER = PLUGIN / "Tests" / "plain_cpp_driver.cpp"
 REFERENCE_TSV = REPO.parent / "shared" / "reference" / "metahuman_gui_controls.tsv"
 
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
+GXX_MISSING = "g++ is not installed (apt-get install g++; .ci/run installs it)"
 
 
 # ----------------------------------------------------------------------------- plain C++ helpers
@@ -37,7 +37,7 @@ needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not i
 def driver(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The driver binary, built once with warnings as errors."""
     if shutil.which("g++") is None:
-        pytest.skip("g++ is not installed")
+        pytest.fail(GXX_MISSING)
     out = tmp_path_factory.mktemp("plain_cpp") / "driver"
     cmd = ["g++", "-std=c++17", "-O1", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
            f"-I{PRIVATE}", str(DRIVER), *[str(PRIVATE / s) for s in PLAIN_SOURCES], "-o", str(out)]
@@ -228,7 +228,6 @@ def test_reference_table_agrees_with_adapter_renames() -> None:
         assert newer == newer_rig_renames()
 
 
-@needs_gxx
 def test_plain_headers_have_no_unreal_dependency(tmp_path: Path) -> None:
     for header in ("EmoFaceConnectionString.h", "EmoFaceGuiAdapter.h", "EmoFaceTiming.h"):
         text = (PRIVATE / header).read_text()
@@ -425,11 +424,8 @@ def test_unity_build_sees_no_duplicate_file_local_names() -> None:
     assert names_found >= 20 and "Trim" in seen and "kWaitSliceS" in seen  # the scan really reads the blocks
 
 
-@needs_gxx
 def test_protocol_core_api_matches_what_the_plugin_uses(tmp_path: Path) -> None:
     """Compile the plugin's uses of the protocol core against engineer C's headers and run them."""
-    if not (PROTOCOL_DIR / "EmoFaceClientSession.h").exists():
-        pytest.skip("the protocol core (Private/Protocol/) is not in the tree yet")
     src = tmp_path / "protocol_use.cpp"
     src.write_text(PROTOCOL_USE)
     sources = [str(p) for p in PROTOCOL_DIR.glob("*.cpp")]
