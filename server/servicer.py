@@ -59,8 +59,6 @@ class WorkPool:
         self.draining = threading.Event()  # set by the graceful stop: new calls are UNAVAILABLE
 
     def admit(self) -> None:
-        if self.draining.is_set():
-            raise RpcError(grpc.StatusCode.UNAVAILABLE, "server is shutting down; retry on another instance")
         if not self._slots.acquire(blocking=False):
             raise RpcError(grpc.StatusCode.RESOURCE_EXHAUSTED,
                            f"server busy: {self.max_requests} requests in progress (max_concurrent_requests); "
@@ -135,11 +133,11 @@ class _Call:
         self.start = time.monotonic()
         self.servicer.metrics.requests.labels(self.method).inc()
         try:
+            if self.servicer.pool.draining.is_set():
+                raise RpcError(grpc.StatusCode.UNAVAILABLE, "server is shutting down; retry on another instance")
             if self.admit:
                 self.servicer.pool.admit()
                 self.admitted = True
-            elif self.servicer.pool.draining.is_set():
-                raise RpcError(grpc.StatusCode.UNAVAILABLE, "server is shutting down; retry on another instance")
         except RpcError as exc:
             self._end(exc.code, str(exc))
             self.context.abort(exc.code, str(exc))

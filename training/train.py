@@ -25,6 +25,7 @@ from model.convert import hf_encoder_config, load_hf_audio_encoder
 from model.errors import CheckpointError, InputError
 from model.network import EmoFace
 from model.rig import GROUPS, UnknownControlError, rig
+from server.formats import atomic_path
 from training.dataset import load_split
 from training.features import cached_features
 from training.targets import Variant, variants_for
@@ -220,10 +221,9 @@ def build_model(cfg: TrainConfig) -> EmoFace:
 
 def _save_state(out: Path, model, opt, sched, step: int, history: list) -> None:
     """``train_state.pt``, written atomically: weights, optimiser, scheduler, step and torch's RNG."""
-    tmp = out / "train_state.pt.tmp"
-    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                "step": step, "history": history, "torch_rng": torch.get_rng_state()}, tmp)
-    tmp.replace(out / "train_state.pt")
+    with atomic_path(out / "train_state.pt") as tmp:
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                    "step": step, "history": history, "torch_rng": torch.get_rng_state()}, tmp)
 
 
 def _resume(out: Path, model, opt, sched) -> tuple[int, list]:

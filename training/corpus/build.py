@@ -26,6 +26,7 @@ import soundfile as sf
 from model.constants import EMOTIONS, SAMPLE_RATE_HZ
 from model.emotion import EmotionTrack
 from server.audio_io import resample
+from server.formats import atomic_path
 from training.corpus import augment as aug_mod
 from training.corpus.text import DIALOGUE, coverage_sentences
 from training.corpus import espeak
@@ -126,9 +127,8 @@ def build(out: Path, scale: str = "small", seed: int = 0, count: int | None = No
 
 
 def _write_record(out: Path, record: dict) -> None:
-    tmp = out / "build.json.tmp"
-    tmp.write_text(json.dumps(record, indent=1))
-    tmp.replace(out / "build.json")
+    with atomic_path(out / "build.json") as tmp:
+        tmp.write_text(json.dumps(record, indent=1))
 
 
 def _make(out: Path, utt: Utterance, seed: int) -> dict:
