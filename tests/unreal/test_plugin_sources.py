@@ -341,6 +341,34 @@ def test_live_link_basic_role_and_engine_conversion_are_used() -> None:
     assert "UDeveloperSettings" in text
 
 
+COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+def code_of(path: Path) -> str:
+    """A C++ file without its comments (so that a comment naming an API does not count as a use of it)."""
+    return COMMENT.sub("", path.read_text())
+
+
+def test_frame_world_times_keep_their_time_on_the_engine_clock() -> None:
+    """Every FLiveLinkWorldTime is built with (time, offset): LiveLinkTypes.h's one-argument constructor sets
+    Offset = FPlatformTime::Seconds() - time, i.e. the offsetted time becomes the push time (A/V sync lost)."""
+    calls = re.findall(r"FLiveLinkWorldTime\s*\(([^()]*)\)", "\n".join(code_of(p) for p in own_sources()))
+    assert calls, "frames carry a world time"
+    for args in calls:
+        assert len([a for a in args.split(",") if a.strip()]) == 2, f"FLiveLinkWorldTime({args}) is not (time, offset)"
+    publisher = code_of(PRIVATE / "EmoFaceSubjectPublisher.cpp")
+    assert "FLiveLinkWorldTime(WorldTimeS, kSourceToEngineClockOffsetS)" in publisher
+    assert re.search(r"constexpr double kSourceToEngineClockOffsetS = 0\.0;", publisher)
+    source = code_of(PRIVATE / "EmoFaceLiveLinkSource.cpp")
+    assert "Settings->Mode = ELiveLinkSourceMode::EngineTime;" in source
+    # the audio start that Get Line Start Delay reports includes the engine's Engine Time read delay
+    delay = source[source.index("FEmoFaceLiveLinkSource::GetEngineEvaluationDelayS"):]
+    for field in ("EngineTimeOffset", "EngineTimeClockOffset", "SmoothEngineTimeOffset"):
+        assert f"Buffer.{field}" in delay.split("\n}\n")[0]
+    library = code_of(PRIVATE / "EmoFaceLiveLinkBlueprintLibrary.cpp")
+    assert "StartPlatformS + Source->GetEngineEvaluationDelayS()" in library
+
+
 def test_no_placeholders_left() -> None:
     banned = re.compile(r"\bTODO\b|\bFIXME\b|\bXXX\b|not implemented|unimplemented|\bstub\b", re.IGNORECASE)
     for path in [*own_sources(), DRIVER, PLUGIN / "EmoFaceLiveLink.uplugin", MODULE / "EmoFaceLiveLink.Build.cs"]:
