@@ -369,6 +369,23 @@ def test_frame_world_times_keep_their_time_on_the_engine_clock() -> None:
     assert "StartPlatformS + Source->GetEngineEvaluationDelayS()" in library
 
 
+def test_subject_properties_follow_epics_metahuman_subject() -> None:
+    """After the raw curves, Epic's MetaHuman subjects (MetaHumanLocalLiveLinkSubject.cpp) carry the seven head
+    properties, then MHFDSVersion and DisableFaceOverride (both 1); ours has the same names in the same order."""
+    publisher = code_of(PRIVATE / "EmoFaceSubjectPublisher.cpp")
+    table = publisher[publisher.index("kHeadProperties[] = {"):]
+    table = table[:table.index("};")]
+    rows = re.findall(r'\{TEXT\("(\w+)"\), (-?[\d.]+)f\}', table)
+    assert [name for name, _ in rows] == ["HeadControlSwitch", "HeadRoll", "HeadPitch", "HeadYaw", "HeadTranslationX",
+                                          "HeadTranslationY", "HeadTranslationZ", "MHFDSVersion",
+                                          "DisableFaceOverride"]
+    values = {name: float(value) for name, value in rows}
+    assert values["HeadControlSwitch"] == 0.0, "the subject does not drive the head"
+    assert values["MHFDSVersion"] == 1.0 and values["DisableFaceOverride"] == 1.0
+    # names and values are appended from the same table, static data and frames alike
+    assert publisher.count("for (const FHeadProperty& Property : kHeadProperties)") == 2
+
+
 def test_no_placeholders_left() -> None:
     banned = re.compile(r"\bTODO\b|\bFIXME\b|\bXXX\b|not implemented|unimplemented|\bstub\b", re.IGNORECASE)
     for path in [*own_sources(), DRIVER, PLUGIN / "EmoFaceLiveLink.uplugin", MODULE / "EmoFaceLiveLink.Build.cs"]:

@@ -13,7 +13,11 @@
 namespace
 {
 
-/** The head-pose properties Epic's MetaHuman Live Link subjects carry after the raw curves, and our values. */
+/**
+ * The properties Epic's MetaHuman Live Link subjects carry after the raw curves, in Epic's order, and our values
+ * (Engine/Plugins/MetaHuman/MetaHumanLiveLink/Source/MetaHumanLocalLiveLinkSource/Private/
+ * MetaHumanLocalLiveLinkSubject.cpp, PushStaticData / PushFrameData).
+ */
 struct FHeadProperty
 {
 	const TCHAR* Name;
@@ -27,6 +31,8 @@ constexpr FHeadProperty kHeadProperties[] = {
 	{TEXT("HeadTranslationX"), 0.0f},
 	{TEXT("HeadTranslationY"), 0.0f},
 	{TEXT("HeadTranslationZ"), 0.0f},
+	{TEXT("MHFDSVersion"), 1.0f},          // facial data version; Epic's local (audio/video) subjects send 1
+	{TEXT("DisableFaceOverride"), 1.0f},   // Epic's local subjects send 1; face Animation Blueprints read it
 };
 
 /**
