@@ -256,6 +256,22 @@ def test_uplugin_is_valid_and_names_existing_modules() -> None:
     assert on_disk == {m["Name"] for m in modules}, "every source folder is a declared module"
 
 
+PLATFORMS = ["Win64", "Linux"]  # MetaHumanCoreTech's platforms (its .uplugin in UE 5.6: SupportedTargetPlatforms)
+
+
+def test_uplugin_declares_the_metahuman_platforms() -> None:
+    """The GUI-to-raw conversion lives in MetaHumanCoreTech (Win64 and Linux only): the plugin, its module and the
+    dependency declare the same list, so a project that also targets Mac, consoles or mobile still packages."""
+    desc = json.loads((PLUGIN / "EmoFaceLiveLink.uplugin").read_text())
+    assert desc["SupportedTargetPlatforms"] == PLATFORMS
+    for module in desc["Modules"]:
+        assert module["PlatformAllowList"] == PLATFORMS, module["Name"]
+    plugins = {p["Name"]: p for p in desc["Plugins"]}
+    assert plugins["MetaHumanCoreTech"]["PlatformAllowList"] == PLATFORMS
+    readme = (REPO / "unreal_plugin" / "README.md").read_text()
+    assert "Win64 and Linux" in readme
+
+
 def test_build_cs_declares_the_engine_modules_used() -> None:
     build = (MODULE / "EmoFaceLiveLink.Build.cs").read_text()
     for dep in ("LiveLinkInterface", "Sockets", "Networking", "MetaHumanCoreTech", "DeveloperSettings", "Engine"):
