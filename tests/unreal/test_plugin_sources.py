@@ -402,6 +402,21 @@ def test_subject_properties_follow_epics_metahuman_subject() -> None:
     assert publisher.count("for (const FHeadProperty& Property : kHeadProperties)") == 2
 
 
+def test_cooked_soundwave_is_decoded_only_when_loaded_whole() -> None:
+    """A cooked (non-editor) SoundWave is decoded only when it does not stream, and a short decode is refused: the
+    streamed decoder (AudioDecompress.h) reads chunks that are not resident as silence. The editor keeps
+    GetImportedSoundWaveData."""
+    code = code_of(PRIVATE / "EmoFaceSoundWavePcm.cpp")
+    cooked = code[code.index("#if !WITH_EDITOR"):code.index("#endif")]
+    assert cooked.index("SoundWave->IsStreaming(nullptr)") < cooked.index("StreamCompressedInfo")
+    refusal = cooked[cooked.index("IsStreaming"):cooked.index("StreamCompressedInfo")]
+    assert "Force Inline" in refusal and "return false;" in refusal
+    short_decode = r"if \(Decoder->HasError\(\) \|\| Out\.PcmS16\.Num\(\) < TotalBytes\)\s*\{[^}]*return false;"
+    assert re.search(short_decode, cooked)
+    editor = code[code.index("#if WITH_EDITOR"):]
+    assert "GetImportedSoundWaveData" in editor[:editor.index("#else")]
+
+
 def test_no_placeholders_left() -> None:
     banned = re.compile(r"\bTODO\b|\bFIXME\b|\bXXX\b|not implemented|unimplemented|\bstub\b", re.IGNORECASE)
     for path in [*own_sources(), DRIVER, PLUGIN / "EmoFaceLiveLink.uplugin", MODULE / "EmoFaceLiveLink.Build.cs"]:
