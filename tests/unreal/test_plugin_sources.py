@@ -417,6 +417,30 @@ def test_cooked_soundwave_is_decoded_only_when_loaded_whole() -> None:
     assert "GetImportedSoundWaveData" in editor[:editor.index("#else")]
 
 
+def test_worker_waits_are_bounded_and_connection_counts_from_the_hello() -> None:
+    """Shutdown joins the worker (Kill(true)), so nothing in the worker may block unsliced: no synchronous host
+    lookup (SocketSubsystem.h GetAddressInfo), but GetAddressInfoAsync polled in kWaitSliceS slices that check the
+    stop flag; a numeric host skips the lookup. The status says "Connected" only from SERVER_HELLO on."""
+    worker = code_of(PRIVATE / "EmoFaceSocketWorker.cpp")
+    assert not re.search(r"->GetAddressInfo\s*\(", worker), "a synchronous host lookup blocks Shutdown()"
+    assert "GetAddressInfoAsync(" in worker and "GetAddressFromString(Host)" in worker
+    resolve = worker[worker.index("FEmoFaceSocketWorker::ResolveHost"):]
+    resolve = resolve[:resolve.index("\n}\n")]
+    assert "while (!bStopRequested.load() && !bReconfigure && FPlatformTime::Seconds() < DeadlineS)" in resolve
+    assert "FPlatformProcess::Sleep(static_cast<float>(kWaitSliceS))" in resolve
+    connect = worker[worker.index("bool FEmoFaceSocketWorker::TryConnect"):]
+    connect = connect[:connect.index("FEmoFaceSocketWorker::ResolveHost")]
+    statuses = re.findall(r'OnWorkerStatus\(FString::Printf\(TEXT\("([^"]*)"', connect)
+    assert statuses and not any(s.startswith("Connected") for s in statuses), statuses
+    # the connection counts from the first successful exchange: SERVER_HELLO (the session's Connected event)
+    assert re.search(r"if \(Event\.kind == Kind::Connected\)\s*\{\s*bConnected = true;", worker)
+    assert "!bConnected.load() && NowS - LastReceivePlatformS > Attempt.ConnectTimeoutS" in worker
+    source = code_of(PRIVATE / "EmoFaceLiveLinkSource.cpp")
+    connected = [m.start() for m in re.finditer(r'TEXT\("Connected to', source)]
+    assert connected and all(source.rfind("case Kind::", 0, i) >= 0 for i in connected)
+    assert source.index('TEXT("Connected to %s (server') > source.index("case Kind::Connected:")
+
+
 def test_no_placeholders_left() -> None:
     banned = re.compile(r"\bTODO\b|\bFIXME\b|\bXXX\b|not implemented|unimplemented|\bstub\b", re.IGNORECASE)
     for path in [*own_sources(), DRIVER, PLUGIN / "EmoFaceLiveLink.uplugin", MODULE / "EmoFaceLiveLink.Build.cs"]:
