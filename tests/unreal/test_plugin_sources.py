@@ -5,7 +5,10 @@ No engine is installed here, so the plugin cannot be compiled as a whole. What i
   arithmetic) are compiled with g++ together with a small driver and run as real subprocesses;
 - static checks of the plugin tree: the .uplugin is valid JSON naming modules that exist, every
   module has a Build.cs, every project include resolves to a file in the plugin, the Live Link Basic
-  role and the engine's GUI-to-raw conversion are used, and no placeholder bodies are left.
+  role and the engine's GUI-to-raw conversion are used, and no placeholder bodies are left;
+- the editor-behaviour decisions, each resting on an engine header (issue 17): world times built with
+  (time, offset), the Win64/Linux platform list, Epic's MetaHuman subject properties, cooked SoundWaves
+  decoded only when loaded whole, and a host lookup that never blocks Shutdown.
 """
 from __future__ import annotations
 
