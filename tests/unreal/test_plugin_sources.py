@@ -5,7 +5,10 @@ No engine is installed here, so the plugin cannot be compiled as a whole. What i
   arithmetic) are compiled with g++ together with a small driver and run as real subprocesses;
 - static checks of the plugin tree: the .uplugin is valid JSON naming modules that exist, every
   module has a Build.cs, every project include resolves to a file in the plugin, the Live Link Basic
-  role and the engine's GUI-to-raw conversion are used, and no placeholder bodies are left.
+  role and the engine's GUI-to-raw conversion are used, and no placeholder bodies are left;
+- the editor-behaviour decisions, each resting on an engine header (issue 17): world times built with
+  (time, offset), the Win64/Linux platform list, Epic's MetaHuman subject properties, cooked SoundWaves
+  decoded only when loaded whole, and a host lookup that never blocks Shutdown.
 """
 from __future__ import annotations
 
@@ -256,6 +259,22 @@ def test_uplugin_is_valid_and_names_existing_modules() -> None:
     assert on_disk == {m["Name"] for m in modules}, "every source folder is a declared module"
 
 
+PLATFORMS = ["Win64", "Linux"]  # MetaHumanCoreTech's platforms (its .uplugin in UE 5.6: SupportedTargetPlatforms)
+
+
+def test_uplugin_declares_the_metahuman_platforms() -> None:
+    """The GUI-to-raw conversion lives in MetaHumanCoreTech (Win64 and Linux only): the plugin, its module and the
+    dependency declare the same list, so a project that also targets Mac, consoles or mobile still packages."""
+    desc = json.loads((PLUGIN / "EmoFaceLiveLink.uplugin").read_text())
+    assert desc["SupportedTargetPlatforms"] == PLATFORMS
+    for module in desc["Modules"]:
+        assert module["PlatformAllowList"] == PLATFORMS, module["Name"]
+    plugins = {p["Name"]: p for p in desc["Plugins"]}
+    assert plugins["MetaHumanCoreTech"]["PlatformAllowList"] == PLATFORMS
+    readme = (REPO / "unreal_plugin" / "README.md").read_text()
+    assert "Win64 and Linux" in readme
+
+
 def test_build_cs_declares_the_engine_modules_used() -> None:
     build = (MODULE / "EmoFaceLiveLink.Build.cs").read_text()
     for dep in ("LiveLinkInterface", "Sockets", "Networking", "MetaHumanCoreTech", "DeveloperSettings", "Engine"):
@@ -339,6 +358,90 @@ def test_live_link_basic_role_and_engine_conversion_are_used() -> None:
     assert "public FRunnable" in text and "FRunnableThread::Create" in text
     assert "UBlueprintFunctionLibrary" in text and "SendSoundWaveLine" in text
     assert "UDeveloperSettings" in text
+
+
+COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+def code_of(path: Path) -> str:
+    """A C++ file without its comments (so that a comment naming an API does not count as a use of it)."""
+    return COMMENT.sub("", path.read_text())
+
+
+def test_frame_world_times_keep_their_time_on_the_engine_clock() -> None:
+    """Every FLiveLinkWorldTime is built with (time, offset): LiveLinkTypes.h's one-argument constructor sets
+    Offset = FPlatformTime::Seconds() - time, i.e. the offsetted time becomes the push time (A/V sync lost)."""
+    calls = re.findall(r"FLiveLinkWorldTime\s*\(([^()]*)\)", "\n".join(code_of(p) for p in own_sources()))
+    assert calls, "frames carry a world time"
+    for args in calls:
+        assert len([a for a in args.split(",") if a.strip()]) == 2, f"FLiveLinkWorldTime({args}) is not (time, offset)"
+    publisher = code_of(PRIVATE / "EmoFaceSubjectPublisher.cpp")
+    assert "FLiveLinkWorldTime(WorldTimeS, kSourceToEngineClockOffsetS)" in publisher
+    assert re.search(r"constexpr double kSourceToEngineClockOffsetS = 0\.0;", publisher)
+    source = code_of(PRIVATE / "EmoFaceLiveLinkSource.cpp")
+    assert "Settings->Mode = ELiveLinkSourceMode::EngineTime;" in source
+    # the audio start that Get Line Start Delay reports includes the engine's Engine Time read delay
+    delay = source[source.index("FEmoFaceLiveLinkSource::GetEngineEvaluationDelayS"):]
+    for field in ("EngineTimeOffset", "EngineTimeClockOffset", "SmoothEngineTimeOffset"):
+        assert f"Buffer.{field}" in delay.split("\n}\n")[0]
+    library = code_of(PRIVATE / "EmoFaceLiveLinkBlueprintLibrary.cpp")
+    assert "StartPlatformS + Source->GetEngineEvaluationDelayS()" in library
+
+
+def test_subject_properties_follow_epics_metahuman_subject() -> None:
+    """After the raw curves, Epic's MetaHuman subjects (MetaHumanLocalLiveLinkSubject.cpp) carry the seven head
+    properties, then MHFDSVersion and DisableFaceOverride (both 1); ours has the same names in the same order."""
+    publisher = code_of(PRIVATE / "EmoFaceSubjectPublisher.cpp")
+    table = publisher[publisher.index("kHeadProperties[] = {"):]
+    table = table[:table.index("};")]
+    rows = re.findall(r'\{TEXT\("(\w+)"\), (-?[\d.]+)f\}', table)
+    assert [name for name, _ in rows] == ["HeadControlSwitch", "HeadRoll", "HeadPitch", "HeadYaw", "HeadTranslationX",
+                                          "HeadTranslationY", "HeadTranslationZ", "MHFDSVersion",
+                                          "DisableFaceOverride"]
+    values = {name: float(value) for name, value in rows}
+    assert values["HeadControlSwitch"] == 0.0, "the subject does not drive the head"
+    assert values["MHFDSVersion"] == 1.0 and values["DisableFaceOverride"] == 1.0
+    # names and values are appended from the same table, static data and frames alike
+    assert publisher.count("for (const FHeadProperty& Property : kHeadProperties)") == 2
+
+
+def test_cooked_soundwave_is_decoded_only_when_loaded_whole() -> None:
+    """A cooked (non-editor) SoundWave is decoded only when it does not stream, and a short decode is refused: the
+    streamed decoder (AudioDecompress.h) reads chunks that are not resident as silence. The editor keeps
+    GetImportedSoundWaveData."""
+    code = code_of(PRIVATE / "EmoFaceSoundWavePcm.cpp")
+    cooked = code[code.index("#if !WITH_EDITOR"):code.index("#endif")]
+    assert cooked.index("SoundWave->IsStreaming(nullptr)") < cooked.index("StreamCompressedInfo")
+    refusal = cooked[cooked.index("IsStreaming"):cooked.index("StreamCompressedInfo")]
+    assert "Force Inline" in refusal and "return false;" in refusal
+    short_decode = r"if \(Decoder->HasError\(\) \|\| Out\.PcmS16\.Num\(\) < TotalBytes\)\s*\{[^}]*return false;"
+    assert re.search(short_decode, cooked)
+    editor = code[code.index("#if WITH_EDITOR"):]
+    assert "GetImportedSoundWaveData" in editor[:editor.index("#else")]
+
+
+def test_worker_waits_are_bounded_and_connection_counts_from_the_hello() -> None:
+    """Shutdown joins the worker (Kill(true)), so nothing in the worker may block unsliced: no synchronous host
+    lookup (SocketSubsystem.h GetAddressInfo), but GetAddressInfoAsync polled in kWaitSliceS slices that check the
+    stop flag; a numeric host skips the lookup. The status says "Connected" only from SERVER_HELLO on."""
+    worker = code_of(PRIVATE / "EmoFaceSocketWorker.cpp")
+    assert not re.search(r"->GetAddressInfo\s*\(", worker), "a synchronous host lookup blocks Shutdown()"
+    assert "GetAddressInfoAsync(" in worker and "GetAddressFromString(Host)" in worker
+    resolve = worker[worker.index("FEmoFaceSocketWorker::ResolveHost"):]
+    resolve = resolve[:resolve.index("\n}\n")]
+    assert "while (!bStopRequested.load() && !bReconfigure && FPlatformTime::Seconds() < DeadlineS)" in resolve
+    assert "FPlatformProcess::Sleep(static_cast<float>(kWaitSliceS))" in resolve
+    connect = worker[worker.index("bool FEmoFaceSocketWorker::TryConnect"):]
+    connect = connect[:connect.index("FEmoFaceSocketWorker::ResolveHost")]
+    statuses = re.findall(r'OnWorkerStatus\(FString::Printf\(TEXT\("([^"]*)"', connect)
+    assert statuses and not any(s.startswith("Connected") for s in statuses), statuses
+    # the connection counts from the first successful exchange: SERVER_HELLO (the session's Connected event)
+    assert re.search(r"if \(Event\.kind == Kind::Connected\)\s*\{\s*bConnected = true;", worker)
+    assert "!bConnected.load() && NowS - LastReceivePlatformS > Attempt.ConnectTimeoutS" in worker
+    source = code_of(PRIVATE / "EmoFaceLiveLinkSource.cpp")
+    connected = [m.start() for m in re.finditer(r'TEXT\("Connected to', source)]
+    assert connected and all(source.rfind("case Kind::", 0, i) >= 0 for i in connected)
+    assert source.index('TEXT("Connected to %s (server') > source.index("case Kind::Connected:")
 
 
 def test_no_placeholders_left() -> None:

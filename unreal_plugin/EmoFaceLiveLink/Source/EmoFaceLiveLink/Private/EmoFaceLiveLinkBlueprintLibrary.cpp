@@ -94,7 +94,9 @@ bool UEmoFaceLiveLinkBlueprintLibrary::GetLineStartDelay(int32 RequestId, float&
 		double StartPlatformS = 0.0;
 		if (Source->GetLineStartPlatformTime(static_cast<uint32>(RequestId), StartPlatformS))
 		{
-			SecondsUntilStart = static_cast<float>(StartPlatformS - FPlatformTime::Seconds());
+			// Frame 0 shows once Live Link's read time reaches it: its time plus the engine's evaluation delay.
+			const double ShowPlatformS = StartPlatformS + Source->GetEngineEvaluationDelayS();
+			SecondsUntilStart = static_cast<float>(ShowPlatformS - FPlatformTime::Seconds());
 			return true;
 		}
 	}

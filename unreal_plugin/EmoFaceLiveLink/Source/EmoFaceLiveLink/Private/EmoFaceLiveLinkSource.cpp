@@ -223,8 +223,9 @@ void FEmoFaceLiveLinkSource::InitializeSettings(ULiveLinkSourceSettings* Setting
 	// Saved presets recreate the source through our factory with this string.
 	Settings->ConnectionString = ConnectionString;
 	Settings->Factory = UEmoFaceLiveLinkSourceFactory::StaticClass();
-	// Frames carry world times slightly in the future (paced lines): evaluate on engine time so they
-	// show at their time, in step with the audio, and keep enough of them buffered.
+	// Frames carry their own time on the engine clock (see FEmoFaceSubjectPublisher::OnFrame): evaluate on
+	// engine time so each shows at that time (plus the engine's evaluation delay, GetEngineEvaluationDelayS)
+	// rather than on arrival (Latest), and keep enough of them buffered. ELiveLinkSourceMode: LiveLinkTypes.h.
 	Settings->Mode = ELiveLinkSourceMode::EngineTime;
 	Settings->BufferSettings.MaxNumberOfFrameToBuffered = FMath::Max(Settings->BufferSettings.MaxNumberOfFrameToBuffered,
 		GetDefault<UEmoFaceLiveLinkSettings>()->FramesToBuffer);
@@ -333,6 +334,20 @@ bool FEmoFaceLiveLinkSource::GetLineStartPlatformTime(uint32 RequestId, double& 
 		return true;
 	}
 	return false;
+}
+
+double FEmoFaceLiveLinkSource::GetEngineEvaluationDelayS() const
+{
+	check(IsInGameThread());   // the source settings are a UObject the game thread edits
+	const ULiveLinkSourceSettings* Settings = Client != nullptr ? Client->GetSourceSettings(SourceGuid) : nullptr;
+	if (Settings == nullptr || Settings->Mode != ELiveLinkSourceMode::EngineTime)
+	{
+		return 0.0;
+	}
+	// LiveLinkSourceSettings.h, FLiveLinkSourceBufferManagementSettings: the user offset, then the two offsets
+	// the engine keeps up to date per source.
+	const FLiveLinkSourceBufferManagementSettings& Buffer = Settings->BufferSettings;
+	return Buffer.EngineTimeOffset + Buffer.EngineTimeClockOffset + Buffer.SmoothEngineTimeOffset;
 }
 
 void FEmoFaceLiveLinkSource::SetStatus(const FString& InStatus)

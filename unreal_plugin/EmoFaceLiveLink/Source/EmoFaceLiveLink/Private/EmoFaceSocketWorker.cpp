@@ -28,6 +28,17 @@ ISocketSubsystem* Sockets()
 	return ISocketSubsystem::Get(PLATFORM_SOCKETSUBSYSTEM);
 }
 
+/** One host-name lookup, shared with the engine's lookup task, which may finish after the worker gave up on it. */
+struct FEmoFaceHostLookup
+{
+	/** Guards the two fields below. */
+	FCriticalSection Lock;
+	/** The lookup task called back. */
+	bool bDone = false;
+	/** Its first address, null if the name did not resolve. */
+	TSharedPtr<FInternetAddr> Address;
+};
+
 }  // namespace
 
 FEmoFaceSocketWorker::FEmoFaceSocketWorker(const FEmoFaceWorkerConfig& InConfig, IEmoFaceWorkerListener& InListener)
@@ -51,7 +62,9 @@ void FEmoFaceSocketWorker::Shutdown()
 {
 	if (Thread != nullptr)
 	{
-		Thread->Kill(true);   // calls Stop() and waits for Run() to return
+		// Calls Stop() and waits for Run() to return. Every wait of Run() (host lookup, connect, receive, retry
+		// delay) is cut into kWaitSliceS slices that check the stop flag, so this returns within about one slice.
+		Thread->Kill(true);
 		delete Thread;
 		Thread = nullptr;
 	}
@@ -130,6 +143,12 @@ uint32 FEmoFaceSocketWorker::Run()
 				{
 					CloseSocket(FString::Printf(TEXT("Protocol failure: %s"), *EmoFace::ToFString(Session->FailureReason())), !bNoRetry);
 				}
+				else if (!bConnected.load() && NowS - LastReceivePlatformS > Attempt.ConnectTimeoutS)
+				{
+					// The first successful exchange is SERVER_HELLO; without it the connection never counted as up.
+					const double WaitedS = Attempt.ConnectTimeoutS;
+					CloseSocket(FString::Printf(TEXT("No hello from the server within %.1f s"), WaitedS), true);
+				}
 				else if (NowS - LastReceivePlatformS > Attempt.IdleTimeoutS)
 				{
 					CloseSocket(FString::Printf(TEXT("Nothing received from the server for %.0f s"), Attempt.IdleTimeoutS), true);
@@ -177,13 +196,12 @@ bool FEmoFaceSocketWorker::TryConnect(const FEmoFaceWorkerConfig& Attempt)
 	Listener.OnWorkerStatus(FString::Printf(TEXT("Connecting to %s:%d"), *Host, Port));
 
 	ISocketSubsystem* Subsystem = Sockets();
-	const FAddressInfoResult Resolved = Subsystem->GetAddressInfo(*Host, nullptr, EAddressInfoFlags::Default, NAME_None, ESocketType::SOCKTYPE_Streaming);
-	if (Resolved.ReturnCode != SE_NO_ERROR || Resolved.Results.Num() == 0)
+	const TSharedPtr<FInternetAddr> Resolved = ResolveHost(Host, Attempt);
+	if (!Resolved.IsValid())
 	{
-		LastFailure = FString::Printf(TEXT("cannot resolve host '%s'"), *Host);
-		return false;
+		return false;   // LastFailure says why
 	}
-	const TSharedRef<FInternetAddr> Address = Resolved.Results[0].Address;
+	const TSharedRef<FInternetAddr> Address = Resolved.ToSharedRef();
 	Address->SetPort(Port);
 
 	FSocket* NewSocket = Subsystem->CreateSocket(NAME_Stream, TEXT("EmoFace Live Link"), Address->GetProtocolType());
@@ -229,8 +247,51 @@ bool FEmoFaceSocketWorker::TryConnect(const FEmoFaceWorkerConfig& Attempt)
 	LastReceivePlatformS = FPlatformTime::Seconds();
 	LastSendPlatformS = LastReceivePlatformS;
 	QueueBytes(Session->Start());
-	Listener.OnWorkerStatus(FString::Printf(TEXT("Connected to %s:%d, waiting for the server's hello"), *Host, Port));
+	// Not "connected" yet: on Linux a refused non-blocking connect can still read as SCS_Connected until the first
+	// receive fails. The source reports a connection once SERVER_HELLO arrives (bConnected, the status text).
+	Listener.OnWorkerStatus(FString::Printf(TEXT("Reaching %s:%d, waiting for the server's hello"), *Host, Port));
 	return true;
+}
+
+TSharedPtr<FInternetAddr> FEmoFaceSocketWorker::ResolveHost(const FString& Host, const FEmoFaceWorkerConfig& Attempt)
+{
+	ISocketSubsystem* Subsystem = Sockets();
+	// A numeric address needs no lookup (SocketSubsystem.h: GetAddressFromString does no DNS resolution).
+	if (TSharedPtr<FInternetAddr> Numeric = Subsystem->GetAddressFromString(Host))
+	{
+		return Numeric;
+	}
+	// A name is looked up on the engine's task (GetAddressInfoAsync) while this thread waits in slices, so Stop()
+	// and Reconfigure() are seen within one slice and Shutdown() never waits for a slow DNS server.
+	using FLookupRef = TSharedRef<FEmoFaceHostLookup, ESPMode::ThreadSafe>;
+	const FLookupRef Lookup = MakeShared<FEmoFaceHostLookup, ESPMode::ThreadSafe>();
+	Subsystem->GetAddressInfoAsync([Lookup](FAddressInfoResult Result)
+		{
+			FScopeLock Lock(&Lookup->Lock);
+			if (Result.ReturnCode == SE_NO_ERROR && Result.Results.Num() > 0)
+			{
+				Lookup->Address = Result.Results[0].Address;
+			}
+			Lookup->bDone = true;
+		}, *Host, nullptr, EAddressInfoFlags::Default, NAME_None, ESocketType::SOCKTYPE_Streaming);
+	const double DeadlineS = FPlatformTime::Seconds() + Attempt.ConnectTimeoutS;
+	while (!bStopRequested.load() && !bReconfigure && FPlatformTime::Seconds() < DeadlineS)
+	{
+		{
+			FScopeLock Lock(&Lookup->Lock);
+			if (Lookup->bDone)
+			{
+				if (!Lookup->Address.IsValid())
+				{
+					LastFailure = FString::Printf(TEXT("cannot resolve host '%s'"), *Host);
+				}
+				return Lookup->Address;
+			}
+		}
+		FPlatformProcess::Sleep(static_cast<float>(kWaitSliceS));
+	}
+	LastFailure = FString::Printf(TEXT("looking up host '%s' took longer than %.1f s"), *Host, Attempt.ConnectTimeoutS);
+	return nullptr;
 }
 
 void FEmoFaceSocketWorker::CloseSocket(const FString& Reason, bool bRetry)
@@ -284,7 +345,8 @@ bool FEmoFaceSocketWorker::PumpReceive()
 		int32 BytesRead = 0;
 		if (!Socket->Recv(ReadBuffer.GetData(), ReadBuffer.Num(), BytesRead))
 		{
-			CloseSocket(TEXT("The server closed the connection"), true);
+			CloseSocket(bConnected.load() ? FString(TEXT("The server closed the connection"))
+				: FString(TEXT("No answer from the server (connection refused or closed before its hello)")), true);
 			return false;
 		}
 		if (BytesRead <= 0)

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <memory>
 
+class FInternetAddr;
 class FRunnableThread;
 class FSocket;
 
@@ -66,7 +67,7 @@ public:
 	/** Start the thread. */
 	void Start();
 
-	/** Ask the thread to stop and wait for it (at most one wait slice, ~50 ms, plus a connect slice). */
+	/** Ask the thread to stop and wait for it: every wait of the thread is sliced, so about one slice (~50 ms). */
 	void Shutdown();
 
 	/** Any thread: queue a line for sending. False (with a reason) if not connected or shutting down. */
@@ -90,6 +91,8 @@ public:
 
 private:
 	bool TryConnect(const FEmoFaceWorkerConfig& Attempt);
+	/** The host's address; null (LastFailure set) if it does not resolve, on time-out, stop or reconfigure. */
+	TSharedPtr<FInternetAddr> ResolveHost(const FString& Host, const FEmoFaceWorkerConfig& Attempt);
 	void CloseSocket(const FString& Reason, bool bRetry);
 	bool PumpReceive();
 	bool PumpSend();

@@ -16,6 +16,16 @@ constexpr int32 kDecodeChunkBytes = 32 * 1024;
 #if !WITH_EDITOR
 bool DecodeCompressed(USoundWave* SoundWave, FSoundWavePcm& Out, FString& OutError)
 {
+	// AudioDecompress.h: the streamed decoder reads each chunk through GetLoadedChunk, which returns nullptr for a
+	// chunk that is not resident, and decoding then goes on with silence. A wave that streams (SoundWave.h,
+	// USoundWave::IsStreaming) is therefore refused; a Force Inline wave is loaded whole with its asset.
+	if (SoundWave->IsStreaming(nullptr))
+	{
+		OutError = FString::Printf(TEXT("SoundWave %s streams its audio in this cooked game, so it may not be loaded "
+			"whole; set its Loading Behavior Override to Force Inline (or send the PCM with SubmitLine)"),
+			*SoundWave->GetName());
+		return false;
+	}
 	const FName Format = SoundWave->GetRuntimeFormat();
 	TUniquePtr<ICompressedAudioInfo> Decoder(IAudioInfoFactoryRegistry::Get().Create(Format));
 	if (!Decoder.IsValid())
@@ -45,6 +55,13 @@ bool DecodeCompressed(USoundWave* SoundWave, FSoundWavePcm& Out, FString& OutErr
 		{
 			break;
 		}
+	}
+	// Never send part of a line: a short or failed decode is refused, not padded or truncated.
+	if (Decoder->HasError() || Out.PcmS16.Num() < TotalBytes)
+	{
+		OutError = FString::Printf(TEXT("SoundWave %s decoded to %d of its %d bytes of audio; set its Loading Behavior "
+			"Override to Force Inline"), *SoundWave->GetName(), Out.PcmS16.Num(), TotalBytes);
+		return false;
 	}
 	return true;
 }

@@ -13,7 +13,11 @@
 namespace
 {
 
-/** The head-pose properties Epic's MetaHuman Live Link subjects carry after the raw curves, and our values. */
+/**
+ * The properties Epic's MetaHuman Live Link subjects carry after the raw curves, in Epic's order, and our values
+ * (Engine/Plugins/MetaHuman/MetaHumanLiveLink/Source/MetaHumanLocalLiveLinkSource/Private/
+ * MetaHumanLocalLiveLinkSubject.cpp, PushStaticData / PushFrameData).
+ */
 struct FHeadProperty
 {
 	const TCHAR* Name;
@@ -27,7 +31,15 @@ constexpr FHeadProperty kHeadProperties[] = {
 	{TEXT("HeadTranslationX"), 0.0f},
 	{TEXT("HeadTranslationY"), 0.0f},
 	{TEXT("HeadTranslationZ"), 0.0f},
+	{TEXT("MHFDSVersion"), 1.0f},          // facial data version; Epic's local (audio/video) subjects send 1
+	{TEXT("DisableFaceOverride"), 1.0f},   // Epic's local subjects send 1; face Animation Blueprints read it
 };
+
+/**
+ * Offset between the clock of our frame times and the engine's clock, s: 0, because FrameTimes() already
+ * moves every frame time onto FPlatformTime::Seconds (server Unix clock -> local Unix clock -> platform clock).
+ */
+constexpr double kSourceToEngineClockOffsetS = 0.0;
 
 /** Local time - UTC, s, rounded to the minute. */
 double UtcOffsetS()
@@ -141,7 +153,10 @@ bool FEmoFaceSubjectPublisher::OnFrame(const emoface::protocol::Frame& Frame)
 	const double FrameServerUnixS = bLineKnown ? Subject->LineStartServerUnixS + Frame.timeS : emoface::plugin::UnixNowS() - Clock.OffsetS();
 	double WorldTimeS = 0.0;
 	FrameTimes(*Subject, FrameServerUnixS, WorldTimeS, FrameData.MetaData.SceneTime);
-	FrameData.WorldTime = FLiveLinkWorldTime(WorldTimeS);
+	// The time is already on the engine's clock (FPlatformTime::Seconds), so the source-to-engine offset is 0.
+	// LiveLinkTypes.h: the one-argument FLiveLinkWorldTime(double) sets Offset = FPlatformTime::Seconds() - Time,
+	// which turns the offsetted time into the push time; the (Time, Offset) constructor keeps both as given.
+	FrameData.WorldTime = FLiveLinkWorldTime(WorldTimeS, kSourceToEngineClockOffsetS);
 	FrameData.MetaData.StringMetaData.Add(TEXT("EmoFaceLineId"), LexToString(Frame.lineId));
 	FrameData.MetaData.StringMetaData.Add(TEXT("EmoFaceFrameIndex"), LexToString(Frame.frameIndex));
 	Client->PushSubjectFrameData_AnyThread(FLiveLinkSubjectKey(SourceGuid, Subject->Name), MoveTemp(FrameStruct));

@@ -1,7 +1,8 @@
 // EmoFace Bridge Live Link plugin: turns protocol messages into Live Link Basic-role subjects.
 //
 // Per subject: SUBJECT_STATIC -> static data whose property names are MetaHuman's raw CTRL_expressions_*
-// curves (FRawControls) plus, optionally, the head-pose properties of Epic's MetaHuman subjects;
+// curves (FRawControls) plus, optionally, the head-pose, MHFDSVersion and DisableFaceOverride properties
+// of Epic's MetaHuman subjects;
 // FRAME -> the 174 face-board values adapted to the engine's names (GuiAdapter), converted to raw
 // curves by the engine, and pushed with a world time and a scene time (time of day at the subject's
 // frame rate) both derived from LINE_START's start_time_s + time_s on this machine's clock.

@@ -39,8 +39,9 @@ public:
 
 	/**
 	 * For audio sync: once the server has started the line of `RequestId` (returned by SendSoundWaveLine),
-	 * how long until its first frame shows, s (negative when it already started). Play the SoundWave
-	 * after that delay and the face matches the audio. False while the server has not started the line.
+	 * how long until its first frame shows, s (negative when it already started): frame 0's time plus the
+	 * delay with which Live Link evaluates this source (its Engine Time offsets). Play the SoundWave after
+	 * that delay and the face matches the audio. False while the server has not started the line.
 	 */
 	UFUNCTION(BlueprintCallable, Category = "EmoFace|Live Link")
 	static bool GetLineStartDelay(int32 RequestId, float& SecondsUntilStart);

@@ -60,8 +60,9 @@ public:
 	float IdleTimeoutS = 10.0f;
 
 	/**
-	 * Also push the head-pose properties of Epic's MetaHuman Live Link subjects (HeadControlSwitch = 0,
-	 * so the head is not driven; head angles and translation 0), so the subject has the same shape.
+	 * Also push the properties Epic's MetaHuman Live Link subjects carry after the raw curves, so the subject
+	 * has the same shape: HeadControlSwitch = 0 (the head is not driven), head angles and translation 0,
+	 * then MHFDSVersion = 1 and DisableFaceOverride = 1, the values of Epic's audio and video subjects.
 	 */
 	UPROPERTY(config, EditAnywhere, Category = "Subjects")
 	bool bPushHeadProperties = true;

@@ -74,6 +74,15 @@ public:
 	 */
 	bool GetLineStartPlatformTime(uint32 RequestId, double& OutStartPlatformS) const;
 
+	/**
+	 * Game thread: how long after its world time Live Link shows a frame of this source, s. In Engine Time
+	 * mode the engine reads its buffer at now - EngineTimeOffset - EngineTimeClockOffset - SmoothEngineTimeOffset
+	 * (LiveLinkSubject.cpp, FLiveLinkSubject::Update; the last two are estimated continuously by
+	 * LiveLinkTimedDataInput.cpp), so audio started at frame 0's time + this delay is in step with the face.
+	 * 0 in Latest and Timecode modes (Latest shows frames on arrival; Timecode follows the timecode provider).
+	 */
+	double GetEngineEvaluationDelayS() const;
+
 	/** The connection string this source was made from. */
 	const FString& GetConnectionString() const { return ConnectionString; }
 
