@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +30,14 @@ from server.formats import atomic_path
 from training.corpus import augment as aug_mod
 from training.corpus.text import DIALOGUE, coverage_sentences
 from training.corpus import espeak
+from training.corpus import silence as silence_mod
 from training.corpus.voices import PROSODY, VoiceSettings, synthesize
 from training.phones import PhoneSpan, save_alignment
 
 log = logging.getLogger(__name__)
 SCALES = {"quick": 6, "small": 360, "full": 1400}
 VAL_SHARE = 0.1
+SILENCE_SHARE = 0.4  # training lines that get long pauses, noise floors, breaths or no speech at all
 ESPEAK_SHARE = 0.3  # espeak-ng lines per Piper line (``--espeak-count`` overrides)
 TRAIN_VOICES = ("en-us+m1", "en-us+m3", "en-us+f1", "en-us+f4", "en+m4", "en+f5", "en-gb-scotland+m7",
                 "en-029+m2", "en-gb-x-gbclan+f3", "en-us+klatt2")
@@ -53,6 +55,22 @@ class Utterance:
     emotion: str
     settings: VoiceSettings | espeak.EspeakVoice
     augment: aug_mod.Augment
+    silence: silence_mod.Silence | None = None
+
+
+def with_silence(utts: list[Utterance], seed: int, stream: int) -> list[Utterance]:
+    """Training lines with a :data:`SILENCE_SHARE` chance of a pause plan (own generator per line, so
+    the rest of the plan is the same with or without it). Digital silence stays exact: no added noise."""
+    out = []
+    for k, utt in enumerate(utts):
+        rng = np.random.default_rng([seed, k, stream, 2])
+        if utt.split != "train" or rng.random() >= SILENCE_SHARE:
+            out.append(utt)
+            continue
+        plan = silence_mod.random_silence(rng)
+        augment = replace(utt.augment, snr_db=None) if plan.fill == "zeros" else utt.augment
+        out.append(replace(utt, silence=plan, augment=augment))
+    return out
 
 
 def plan(count: int, seed: int) -> list[Utterance]:
@@ -74,7 +92,7 @@ def plan(count: int, seed: int) -> list[Utterance]:
                                      float(rng.uniform(0.6, 1.0)), gain)
             augment = aug_mod.random_augment(rng)
         out.append(Utterance(f"utt{k:05d}", text, split, emotion, settings, augment))
-    return out
+    return with_silence(out, seed, 0)
 
 
 def plan_espeak(count: int, piper: list[Utterance], seed: int) -> list[Utterance]:
@@ -95,7 +113,7 @@ def plan_espeak(count: int, piper: list[Utterance], seed: int) -> list[Utterance
         augment = aug_mod.Augment(speed=1.0, gain=PROSODY[emotion][1], snr_db=40.0, reverb_s=0.0) \
             if split == "val" else aug_mod.random_augment(rng)
         out.append(Utterance(f"esp{k:05d}", texts[int(rng.integers(len(texts)))], split, emotion, voice, augment))
-    return out
+    return with_silence(out, seed, 1)
 
 
 def build(out: Path, scale: str = "small", seed: int = 0, count: int | None = None, progress: bool = True,
@@ -122,7 +140,8 @@ def build(out: Path, scale: str = "small", seed: int = 0, count: int | None = No
             fh.flush()
             added += 1
     _write_record(out, {"command": command, "scale": scale, "seed": seed, "count": len(piper),
-                        "espeak_count": n_espeak, "utterances": len(done) + added})
+                        "espeak_count": n_espeak, "silence_share": SILENCE_SHARE,
+                        "utterances": len(done) + added})
     return added
 
 
@@ -140,6 +159,8 @@ def _make(out: Path, utt: Utterance, seed: int) -> dict:
     else:
         audio, rate, spans = synthesize(utt.text, utt.settings)
         voice, speaker = "piper:en_US-joe-medium", "joe"
+    if utt.silence is not None:
+        audio, spans = silence_mod.apply(audio, rate, spans, utt.silence)
     audio, spans = aug_mod.apply(audio, rate, spans, utt.augment, rng)
     audio16 = resample(audio, rate, SAMPLE_RATE_HZ)
     duration = len(audio16) / SAMPLE_RATE_HZ
@@ -148,6 +169,7 @@ def _make(out: Path, utt: Utterance, seed: int) -> dict:
     save_alignment(spans, out / f"{utt.utt_id}.phones.json")
     meta = {"id": utt.utt_id, "text": utt.text, "voice": voice, "speaker": speaker,
             "settings": asdict(utt.settings), "emotion": EmotionTrack.parse(utt.emotion).to_obj(),
-            "augment": utt.augment.to_dict(), "split": utt.split, "duration_s": duration}
+            "augment": utt.augment.to_dict(), "split": utt.split, "duration_s": duration,
+            "silence": utt.silence.to_dict() if utt.silence else None}
     (out / f"{utt.utt_id}.json").write_text(json.dumps(meta))
     return {"id": utt.utt_id, "split": utt.split, "duration_s": round(duration, 3)}
