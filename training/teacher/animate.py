@@ -31,6 +31,8 @@ from training.teacher.visemes import F, SHAPED_FEATURES, feature_matrix
 
 log = logging.getLogger(__name__)
 
+SPEECH_LEAD_S = 0.025
+"""Default articulatory lead of the speech layer over the audio (seconds)."""
 SPEAKER_STYLE_RANGE = (0.5, 1.5)
 """Accepted ``speaker_style`` values: 1 = ordinary, < 1 hypo-, > 1 hyper-articulated."""
 
@@ -41,13 +43,17 @@ class TeacherOptions:
 
     ``onsets``: emotion onset/offset dynamics; ``variation``: amount of natural variation;
     ``beats``: brow raises on emphasised (long) vowels;
-    ``rounding_narrows``: fraction of smile/stretch removed at full lip rounding (0..1).
+    ``rounding_narrows``: fraction of smile/stretch removed at full lip rounding (0..1);
+    ``speech_lead_s``: how far the articulators run ahead of the sound (seconds): the speech
+    layer at time t shows the phones heard at t + lead (real lips, jaw and tongue start moving
+    before the sound they make; the emotion layer is not shifted).
     """
 
     onsets: expr.OnsetOptions = field(default_factory=expr.OnsetOptions)
     variation: var.VariationOptions = field(default_factory=var.VariationOptions)
     beats: prosody.BeatOptions = field(default_factory=prosody.BeatOptions)
     rounding_narrows: float = 0.5
+    speech_lead_s: float = SPEECH_LEAD_S
 
 
 def animate_phones(
@@ -91,7 +97,8 @@ class Teacher:
         emotion_jaw = face[:, jaw].copy()  # the jaw drop of an emotion joins the speech jaw (before contacts)
         face[:, jaw] = 0.0
         gain = style * expr.articulation_gain(activation)  # (T,)
-        features, contacts = self._speech_features(phones, times_s, fps, gain, emotion_jaw)
+        features, contacts = self._speech_features(phones, times_s + self.options.speech_lead_s, fps, gain,
+                                                   emotion_jaw)
         speech = features @ feature_matrix()  # (T, 174)
 
         parting = expr.control_mask(expr.LIP_OPENING_CONTROLS)
@@ -112,16 +119,19 @@ class Teacher:
     ) -> tuple[np.ndarray, coart.Contacts]:
         """Speech features (T, F) with contacts enforced, and the contact envelopes (T,).
 
-        ``gain`` (T,) scales the shaped features; ``emotion_jaw`` (T,) is added to the jaw,
-        mostly where speech keeps it nearly closed (a surprised mouth hangs open in pauses).
+        ``times_s`` are the acoustic times each frame shows (frame times plus the speech lead);
+        ``gain`` (T,) scales the shaped features; ``emotion_jaw`` (T,) is added to the jaw while
+        speaking, mostly where speech keeps it nearly closed; in pauses the mouth rests (an
+        emotion's brows, lids and cheeks stay, its jaw drop does not).
         """
-        duration_s = times_s[-1] + 1.0 / fps if times_s.size else 0.0
+        duration_s = max(times_s[-1] + 1.0 / fps, 0.0) if times_s.size else 0.0
         spans = coart.pad_with_silence(phones, duration_s)
         features = coart.smooth(coart.blend(coart.segments(spans), times_s), fps)  # (T, F)
         shaped = [F[name] for name in SHAPED_FEATURES]
         features[:, shaped] *= gain[:, None]
         jaw = features[:, F["jaw_open"]]
-        features[:, F["jaw_open"]] = jaw + emotion_jaw * (1.0 - 0.8 * np.clip(jaw / 0.45, 0.0, 1.0))
+        talking = coart.speaking(spans, times_s)  # (T,)
+        features[:, F["jaw_open"]] = jaw + emotion_jaw * talking * (1.0 - 0.8 * np.clip(jaw / 0.45, 0.0, 1.0))
         contacts = coart.contacts(spans, times_s, fps)
         return coart.apply_contacts(features, contacts), contacts
 

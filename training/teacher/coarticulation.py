@@ -199,6 +199,28 @@ def apply_contacts(features: np.ndarray, c: Contacts) -> np.ndarray:
     return x
 
 
+SPEAKING_GAP_S = 0.2
+"""Pauses shorter than this do not stop speaking: the face stays in its speaking posture."""
+SPEAKING_RAMP_S = 0.2
+
+
+def speaking(phones: Sequence[PhoneSpan], times_s: np.ndarray) -> np.ndarray:
+    """Envelope (T,) in [0, 1]: 1 while speaking (phones other than SIL, pauses shorter than
+    :data:`SPEAKING_GAP_S` bridged), 0 in longer pauses, minimum-jerk ramps of
+    :data:`SPEAKING_RAMP_S` reaching 0 at the pause's edge plus the ramp."""
+    runs: list[list[float]] = []
+    for span in sorted((p for p in phones if p.phone != SILENCE), key=lambda p: p.start_s):
+        if runs and span.start_s <= runs[-1][1] + SPEAKING_GAP_S:
+            runs[-1][1] = max(runs[-1][1], span.end_s)
+        else:
+            runs.append([span.start_s, span.end_s])
+    env = np.zeros(times_s.size)
+    for start_s, end_s in runs:
+        dist = np.maximum(np.maximum(start_s - times_s, times_s - end_s), 0.0)  # (T,) seconds outside
+        env = np.maximum(env, 1.0 - min_jerk(dist / SPEAKING_RAMP_S))
+    return env
+
+
 def pad_with_silence(phones: Sequence[PhoneSpan], duration_s: float) -> list[PhoneSpan]:
     """Phones sorted by start, with explicit SIL spans over leading, trailing and inner gaps."""
     ordered = sorted(phones, key=lambda p: (p.start_s, p.end_s))

@@ -7,13 +7,16 @@ import pytest
 from model.emotion import EmotionTrack
 from model.errors import InputError
 from model.rig import rig
-from training.teacher import animate_phones
+from model.constants import EMOTIONS
+from training.teacher import Teacher, TeacherOptions, animate_phones
 
 NEUTRAL = EmotionTrack.parse("neutral")
+AT_THE_SOUND = Teacher(TeacherOptions(speech_lead_s=0.0))
+"""The articulation rules are checked where the sound is: at a phone's middle frame, no lead."""
 
 
 def run(utt, emotion=NEUTRAL, **kw):
-    return animate_phones(utt.spans, emotion, utt.num_frames, **kw)
+    return AT_THE_SOUND.animate(utt.spans, emotion, utt.num_frames, **kw)
 
 
 @pytest.mark.parametrize("phone", ["P", "B", "M"])
@@ -128,6 +131,34 @@ def test_relaxed_mouth_in_pauses(make_utterance):
     # no phones at all is a resting face, too
     silent = animate_phones([], NEUTRAL, 120)
     assert np.abs(silent[:, speech]).max() < 0.05
+
+
+@pytest.mark.parametrize("emotion", EMOTIONS)
+def test_mouth_rests_in_pauses_at_every_emotion(emotion, make_utterance, col):
+    """Issue 12: the jaw rests (<= 0.03) in a pause of 0.6 s and in silence at full intensity of any
+    emotion, while the emotion's upper face stays; while speaking, a surprised jaw still drops."""
+    utt = make_utterance("AA T SIL AA", durations={2: 0.6})
+    frames = run(utt, EmotionTrack.parse(f"{emotion}:1"))
+    assert frames[utt.mid_frame(2), col("CTRL_C_jaw.ty")] <= 0.03
+    silent = animate_phones([], EmotionTrack.parse(f"{emotion}:1"), 120)
+    assert np.abs(silent[:, col("CTRL_C_jaw.ty")]).max() <= 0.03
+    if emotion == "surprise":
+        assert silent[:, col("CTRL_L_brow_raiseIn.ty")].mean() > 0.3  # the expression stays
+        quiet = run(make_utterance("T AA T"), EmotionTrack.parse("neutral"))
+        loud = run(make_utterance("T AA T"), EmotionTrack.parse("surprise:1"))
+        assert loud[:, col("CTRL_C_jaw.ty")].max() > quiet[:, col("CTRL_C_jaw.ty")].max() + 0.02
+
+
+def test_speech_layer_leads_the_sound_by_its_lead(sentences, col):
+    """A lead of exactly two frames (2/60 s) shows at frame k what no lead shows at frame k + 2: the
+    speech controls (jaw, lips, tongue) move two frames earlier; nothing else is shifted."""
+    utt = sentences[0]
+    lead = Teacher(TeacherOptions(speech_lead_s=2 / 60)).animate(utt.spans, NEUTRAL, utt.num_frames, seed=1)
+    none = AT_THE_SOUND.animate(utt.spans, NEUTRAL, utt.num_frames, seed=1)
+    speech = rig().select(["jaw", "tongue"])
+    # (away from the clip's first frames, where the tissue smoothing meets the clip's edge)
+    np.testing.assert_allclose(lead[6:-2, speech], none[8:, speech], atol=1e-5)
+    assert np.abs(lead[:-2, speech] - none[:-2, speech]).max() > 0.05  # and it is not the same curve
 
 
 def test_jaw_open_peaks_in_ordinary_speech(sentences, col):
