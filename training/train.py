@@ -46,7 +46,9 @@ class TrainConfig:
     encoder_weights: local Hugging Face wav2vec2/Whisper directory whose weights (and shape)
     the speech encoder starts from (``paper``: wav2vec2-base; None = the packaged Whisper tiny.en
     for ``small``, random for ``paper``); model_overrides: EmoFaceConfig fields changed from the
-    preset (e.g. a smaller ``paper`` for a quick run)."""
+    preset (e.g. a smaller ``paper`` for a quick run); init_checkpoint: a checkpoint of the same
+    configuration whose weights the run starts from (fine-tuning a shipped model on a new corpus or
+    new targets; None = fresh weights from ``seed``)."""
 
     corpus: str
     out: str
@@ -67,6 +69,7 @@ class TrainConfig:
     max_steps: int | None = None
     encoder_weights: str | None = None
     model_overrides: dict[str, Any] = field(default_factory=dict)
+    init_checkpoint: str | None = None
 
     @classmethod
     def load(cls, path: str | Path, **overrides: Any) -> TrainConfig:
@@ -213,10 +216,26 @@ def build_model(cfg: TrainConfig) -> EmoFace:
     model = new_model(config, pretrained_encoder=cfg.encoder_weights is None, seed=cfg.seed)
     if cfg.encoder_weights:
         load_hf_audio_encoder(model, cfg.encoder_weights)
-    elif config.audio_encoder == "wav2vec2":
+    if cfg.init_checkpoint:
+        _start_from(model, config, cfg.init_checkpoint)
+    elif config.audio_encoder == "wav2vec2" and not cfg.encoder_weights:
         log.warning("no encoder_weights: the wav2vec2 encoder starts from random weights (give a local "
                     "wav2vec2-base directory for the paper's setting)")
     return model
+
+
+def _start_from(model: EmoFace, config: EmoFaceConfig, path: str) -> None:
+    """Copy the weights of checkpoint ``path`` (same configuration) into ``model``."""
+    from model.checkpoint import load_model
+
+    try:
+        src = load_model(path)
+    except (OSError, CheckpointError) as exc:
+        raise InputError(f"init_checkpoint: {exc}") from None
+    if src.config != config:
+        raise InputError(f"init_checkpoint {path} has another configuration than this run's preset")
+    model.load_state_dict(src.model.state_dict())
+    log.info("starting from %s (%s)", path, src.model_id)
 
 
 def _save_state(out: Path, model, opt, sched, step: int, history: list) -> None:
