@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from model.constants import FPS, SAMPLE_RATE_HZ  # noqa: E402
 from model.rig import rig  # noqa: E402
-from server.animation import Animation  # noqa: E402
+from server.runtime.animation import Animation  # noqa: E402
 from server.preview.movie import PreviewOptions, write_preview  # noqa: E402
 from server.preview.render import RenderOptions  # noqa: E402
 from server.preview.video import VideoOptions  # noqa: E402

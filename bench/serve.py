@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from model.constants import FPS, SAMPLE_RATE_HZ, frame_count  # noqa: E402
 from model.emotion import EmotionTrack  # noqa: E402
-from server.client import FaceAnimationClient  # noqa: E402
-from server.options import RequestOptions  # noqa: E402
+from server.grpc.client import FaceAnimationClient  # noqa: E402
+from server.runtime.options import RequestOptions  # noqa: E402
 
 
 def speech_like(duration_s: float, rng: np.random.Generator) -> np.ndarray:

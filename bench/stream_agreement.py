@@ -23,10 +23,10 @@ from model.emotion import EmotionTrack  # noqa: E402
 from postfx.blink.sampler import BlinkOptions  # noqa: E402
 from postfx.chain import PostFxOptions  # noqa: E402
 from postfx.gaze import GazeOptions  # noqa: E402
-from server.audio_io import decode_file  # noqa: E402
-from server.options import RequestOptions  # noqa: E402
-from server.pipeline import Pipeline  # noqa: E402
-from server.streaming import StreamConfig  # noqa: E402
+from server.runtime.audio_io import decode_file  # noqa: E402
+from server.runtime.options import RequestOptions  # noqa: E402
+from server.runtime.pipeline import Pipeline  # noqa: E402
+from server.runtime.streaming import StreamConfig  # noqa: E402
 
 SETTINGS = {
     "default": StreamConfig(),

@@ -10,11 +10,3 @@ class InputError(ValueError):
 class CheckpointError(RuntimeError):
     """A checkpoint or weight file that cannot be loaded as asked."""
 
-
-class ServiceError(RuntimeError):
-    """A remote service refused or failed a call for a reason other than bad input
-    (``code``: the gRPC status code, when there is one)."""
-
-    def __init__(self, code, message: str):
-        super().__init__(f"{getattr(code, 'name', code)}: {message}")
-        self.code = code

@@ -1,9 +1,13 @@
-"""File helpers shared by the model package."""
+"""File helpers shared by every layer: content hashes and atomic writes."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import tempfile
 from functools import cache
 from pathlib import Path
+from typing import Iterator
 
 
 def file_sha256(path: str | Path) -> str:
@@ -19,3 +23,20 @@ def _sha256(path: str, _mtime_ns: int, _size: int) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` on success only."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)

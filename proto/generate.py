@@ -1,12 +1,12 @@
-"""Regenerate the committed Python stubs in ``server/api/`` from ``proto/``.
+"""Regenerate the committed Python stubs in ``server/grpc/api/`` from ``proto/``.
 
 Usage (from the repository root)::
 
-    .venv/bin/python proto/generate.py          # rewrite server/api/*_pb2*.py
+    .venv/bin/python proto/generate.py          # rewrite server/grpc/api/*_pb2*.py
     .venv/bin/python proto/generate.py --check  # exit 1 if the committed stubs are stale
 
 protoc writes ``from emoface.v1 import x_pb2``; the import is rewritten to the
-installed package path ``server.api`` so the stubs work from an installed wheel.
+installed package path ``server.grpc.api`` so the stubs work from an installed wheel.
 Never edit the generated files by hand.
 """
 from __future__ import annotations
@@ -19,14 +19,14 @@ from pathlib import Path
 
 PROTO_ROOT = Path(__file__).resolve().parent
 REPO_ROOT = PROTO_ROOT.parent
-OUT_DIR = REPO_ROOT / "server" / "api"
+OUT_DIR = REPO_ROOT / "server" / "grpc" / "api"
 PROTO_FILES = ("emoface/v1/face_animation.proto",)
-PACKAGE = "server.api"
+PACKAGE = "server.grpc.api"
 _IMPORT = re.compile(r"^from emoface\.v1 import (\w+_pb2) as", re.MULTILINE)
 
 
 def generate() -> dict[str, str]:
-    """Run protoc; return ``{file name: text}`` of the stubs as they belong in ``server/api``."""
+    """Run protoc; return ``{file name: text}`` of the stubs as they belong in ``server/grpc/api``."""
     from grpc_tools import protoc  # dev dependency (grpcio-tools)
     import grpc_tools
 

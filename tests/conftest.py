@@ -21,6 +21,6 @@ def tiny_checkpoint(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def pipeline(tiny_checkpoint):
     """A Pipeline on the tiny checkpoint."""
-    from server.pipeline import Pipeline
+    from server.runtime.pipeline import Pipeline
 
     return Pipeline.load(tiny_checkpoint)

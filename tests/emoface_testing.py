@@ -1,7 +1,9 @@
-"""Test helpers shared by every test package: a tiny model config and test audio."""
+"""Test helpers shared by every test package: the ``emoface`` command, a tiny model config and test audio."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 
 import numpy as np
 import soundfile as sf
@@ -9,6 +11,15 @@ import torch
 
 from model.config import EmoFaceConfig
 from model.constants import SAMPLE_RATE_HZ
+
+EMOFACE = [sys.executable, "-m", "server.cli"]
+"""The ``emoface`` console command in the interpreter running the tests (no venv layout assumed)."""
+
+
+def emoface(*args, timeout_s: float = 300, **kw) -> subprocess.CompletedProcess:
+    """Run ``emoface ARGS...`` as a user would (a real process); text output captured."""
+    return subprocess.run([*EMOFACE, *map(str, args)], capture_output=True, text=True, timeout=timeout_s, **kw)
+
 
 TINY_CONFIG = EmoFaceConfig(name="tiny-test", audio_encoder="whisper", audio_width=64, audio_layers=1, audio_heads=2,
                             audio_ffn=128, d_model=32, num_layers=2, num_heads=2, ffn_dim=64, dropout=0.0,

@@ -28,7 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.verb == "align":
-        from server.audio_io import decode_file
+        from server.runtime.audio_io import decode_file
         from training.corpus.align import align
         from training.phones import save_alignment
 

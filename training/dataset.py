@@ -18,7 +18,7 @@ import numpy as np
 from model.constants import EMOTION_PREFIXES, SAMPLE_RATE_HZ, frame_count
 from model.emotion import EmotionTrack
 from model.errors import InputError
-from server.audio_io import decode_file
+from server.runtime.audio_io import decode_file
 from training.phones import PhoneSpan, load_alignment
 
 

@@ -23,9 +23,9 @@ from model.checkpoint import new_model, save_checkpoint
 from model.config import EmoFaceConfig
 from model.convert import hf_encoder_config, load_hf_audio_encoder
 from model.errors import CheckpointError, InputError
+from model.files import atomic_path
 from model.network import EmoFace
 from model.rig import GROUPS, UnknownControlError, rig
-from server.formats import atomic_path
 from training.dataset import load_split
 from training.features import cached_features
 from training.targets import Variant, variants_for

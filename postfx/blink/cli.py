@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         out = {"video": str(args.video), "fps": series.fps, "frames": len(series.mean),
                "frames_without_face": int((~series.face_found).sum()), "blinks": [e.to_dict() for e in events],
                "ear": [None if v != v else round(float(v), 4) for v in series.mean]}
-        from server.formats import atomic_path
+        from model.files import atomic_path
 
         with atomic_path(args.output) as tmp:
             tmp.write_text(json.dumps(out))

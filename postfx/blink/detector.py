@@ -144,7 +144,7 @@ class BlinkDetector(_Detector):
         return ((window_features(ear_windows) - self.mean) / self.scale) @ self.weights + self.bias
 
     def save(self, path: str | Path) -> None:
-        from server.formats import atomic_path
+        from model.files import atomic_path
 
         with atomic_path(path) as tmp:
             with open(tmp, "wb") as fh:

@@ -45,7 +45,7 @@ def profile(events_per_take: list[list[BlinkEvent]], sources: list[str]) -> dict
 
 
 def write_profile(data: dict[str, Any], path: str | Path) -> None:
-    from server.formats import atomic_path
+    from model.files import atomic_path
 
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=1))

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from server.formats import FORMATS
+from server.runtime.formats import FORMATS
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

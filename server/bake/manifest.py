@@ -18,7 +18,7 @@ from typing import Any
 
 from model.emotion import EmotionTrack
 from model.errors import InputError
-from server.options import RequestOptions
+from server.runtime.options import RequestOptions
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 FIELDS = ("id", "audio", "emotion", "seed", "options")

@@ -20,7 +20,7 @@ from server.bake.progress import Progress
 from server.bake.state import (REPORT, is_current, line_hash, output_paths, remove_stale_temp_files, write_atomic,
                                write_marker)
 from server.bake.worker import LineJob, LineResult, read_job_audio
-from server.formats import FORMATS, FormatError
+from server.runtime.formats import FORMATS, FormatError
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from model.emotion import EmotionTrack
-from server.formats import atomic_path
+from model.files import atomic_path
 
 STATE_DIR = ".bake"
 REPORT = "bake_report.json"

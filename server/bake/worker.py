@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import CheckpointError, InputError
-from server.audio_io import decode_bytes
-from server.formats import encode
+from server.runtime.audio_io import decode_bytes
+from server.runtime.formats import encode
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Baker:
     def __init__(self, checkpoint: str | None, threads: int | None):
         if threads:
             os.environ["OMP_NUM_THREADS"] = str(threads)
-        from server.pipeline import Pipeline, RuntimeOptions
+        from server.runtime.pipeline import Pipeline, RuntimeOptions
 
         self.pipeline = Pipeline.load(checkpoint, RuntimeOptions(threads=threads))
 
@@ -64,7 +64,8 @@ class Baker:
             return LineResult(job.line_id, "failed", error=str(exc), time_s=time.perf_counter() - start)
         except Exception as exc:  # a line must never take the batch down; the report keeps the reason
             log.exception("line %s failed", job.line_id)
-            return LineResult(job.line_id, "failed", error=f"internal error: {exc!r}", time_s=time.perf_counter() - start)
+            return LineResult(job.line_id, "failed", error=f"internal error: {exc!r}",
+                              time_s=time.perf_counter() - start)
         return LineResult(job.line_id, "done", anim.num_frames, len(audio) / 16000, time.perf_counter() - start,
                           outputs=outputs)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.errors import ServiceError
+from server.errors import ServiceError
 from server.livelink import codec as c
 
 
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         rate, _, channels = args.raw_s16le.partition(":")
         pcm, rate_hz, n_channels = args.audio.read_bytes(), int(rate), int(channels or 1)
     else:
-        from server.audio_io import decode_file
+        from server.runtime.audio_io import decode_file
 
         samples = decode_file(args.audio)
         pcm, rate_hz, n_channels = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes(), 16000, 1

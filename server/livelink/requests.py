@@ -13,9 +13,9 @@ import numpy as np
 
 from model.emotion import EmotionTrack
 from model.errors import InputError
-from server.audio_io import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ, AudioLimits, decode_pcm
 from server.livelink.codec import FLAG_INTERRUPT, FLAG_PACED, PcmEncoding, SubmitLine
-from server.options import RequestOptions
+from server.runtime.audio_io import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ, AudioLimits, decode_pcm
+from server.runtime.options import RequestOptions
 
 _ENCODINGS = {PcmEncoding.S16LE: ("s16le", 2), PcmEncoding.F32LE: ("f32le", 4)}
 

@@ -1,10 +1,12 @@
 """The Live Link TCP server: accepts clients and runs their lines on the shared model workers.
 
-``LiveLinkServer(options, pipeline, hub, submit_work, tokens)`` binds at construction
+``LiveLinkServer(options, pipeline, hub, submit_work, authorise)`` binds at construction
 (port 0 = any free port; ``.port`` is the bound one), ``start()`` accepts clients on a
 thread, ``stop()`` says BYE to every client and closes. Model work goes through
-``submit_work(fn) -> Future`` (the gRPC service's inference workers), so Live Link and
-gRPC requests share the same model lock and worker count.
+``submit_work(fn) -> Future`` (in ``emoface serve``, the
+:class:`~server.runtime.work_pool.WorkPool` the gRPC service uses too), so Live Link and
+gRPC requests share the same model lock and worker count. ``authorise(token) -> bool``
+decides whether a HELLO token may connect (None: authentication off).
 """
 from __future__ import annotations
 
@@ -18,14 +20,12 @@ from typing import Callable
 import numpy as np
 
 from model.errors import InputError
-from server.auth import SERVICE, TokenStore
 from server.livelink import codec as c
 from server.livelink.connection import Connection
 from server.livelink.hub import LineFrames, SubjectHub
 from server.livelink.requests import LineRequest
 
 log = logging.getLogger(__name__)
-_ANIMATE_METHOD = f"/{SERVICE}/Animate"
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,10 @@ class LiveLinkServer:
     """Listens for Live Link clients (see the module docstring)."""
 
     def __init__(self, options: LiveLinkOptions, pipeline, hub: SubjectHub,
-                 submit_work: Callable[..., Future], tokens: TokenStore | None = None):
+                 submit_work: Callable[..., Future], authorise: Callable[[str], bool] | None = None):
         self.config, self.pipeline, self.hub = options, pipeline, hub
         self.submit_work = submit_work
-        self.tokens = tokens or TokenStore([])
+        self._authorise = authorise
         try:
             family = socket.AF_INET6 if ":" in options.host else socket.AF_INET
             self._listener = socket.create_server((options.host, options.port), family=family, backlog=64)
@@ -101,11 +101,8 @@ class LiveLinkServer:
             return len(self._connections)
 
     def authorised(self, token: str) -> bool:
-        """Whether a HELLO token may use Live Link (any token with the ``animate`` scope; none if auth is off)."""
-        if not self.tokens.enabled:
-            return True
-        found = self.tokens.check(token) if token else None
-        return found is not None and found.allows(_ANIMATE_METHOD)
+        """Whether a HELLO token may use Live Link (always, when authentication is off)."""
+        return self._authorise is None or self._authorise(token)
 
     def forget(self, conn: Connection) -> None:
         with self._lock:

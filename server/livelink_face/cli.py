@@ -20,12 +20,11 @@ import numpy as np
 from model.emotion import EmotionTrack
 from model.errors import InputError
 from model.rig import rig
-from server.animation import Animation
-from server.formats import FORMATS
-from server.livelink_face.packet import DEFAULT_PORT, MAX_NAME_BYTES
-from server.options import RequestOptions
-from server.postfx_args import add_postfx_arguments, postfx_options_from_args
-from server.service_config import livelink_face_address
+from server.cli.postfx_args import add_postfx_arguments, postfx_options_from_args
+from server.livelink_face.packet import DEFAULT_PORT, MAX_NAME_BYTES, livelink_face_address
+from server.runtime.animation import Animation
+from server.runtime.formats import FORMATS
+from server.runtime.options import RequestOptions
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +59,11 @@ def load_animation(args: argparse.Namespace) -> Animation:
     """The clip to send: read a baked file, or animate an audio file."""
     path: Path = args.input
     if path.suffix.lower().lstrip(".") in FORMATS:
-        from server.formats import read
+        from server.runtime.formats import read
 
         return read(path)
-    from server.audio_io import decode_file
-    from server.pipeline import Pipeline
+    from server.runtime.audio_io import decode_file
+    from server.runtime.pipeline import Pipeline
 
     track = EmotionTrack.load(args.emotion_track) if args.emotion_track else EmotionTrack.parse(args.emotion)
     options = RequestOptions(postfx_options_from_args(args), (), args.seed)

@@ -214,5 +214,15 @@ def decode_packet(data: bytes) -> FacePacket:
     return FacePacket(device_id, subject, FrameTime(frame, sub_frame, numerator, denominator), values, version)
 
 
+def livelink_face_address(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[v6]:PORT`` for IPv6) -> ``(host, port)``; raises InputError."""
+    host, sep, port = text.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise InputError(f"livelink_face must be HOST:PORT (e.g. 192.168.1.20:11111), got {text!r}")
+    return host, int(port)
+
+
 __all__ = ["ARKIT_BLENDSHAPES", "CURVE_COUNT", "CURVE_NAMES", "DEFAULT_PORT", "FacePacket", "FrameTime",
-           "PacketError", "POSE_CURVES", "PACKET_VERSION", "decode_packet", "encode_packet"]
+           "PacketError", "POSE_CURVES", "PACKET_VERSION", "decode_packet", "encode_packet", "livelink_face_address"]
+

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from model.emotion import EmotionTrack
 from model.errors import InputError
-from server.animation import Animation
-from server.formats import FORMATS, format_of, read, write
-from server.postfx_args import add_postfx_arguments, postfx_options_from_args
+from server.cli.postfx_args import add_postfx_arguments, postfx_options_from_args
+from server.runtime.animation import Animation
+from server.runtime.formats import FORMATS, format_of, read, write
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +71,8 @@ def _kind(path: Path) -> str:
 
 def _animate(args: argparse.Namespace, audio) -> list[Animation]:
     """The offline animation of ``audio`` (and the streamed one with ``--compare-stream``)."""
-    from server.options import RequestOptions
-    from server.pipeline import Pipeline
+    from server.runtime.options import RequestOptions
+    from server.runtime.pipeline import Pipeline
 
     track = EmotionTrack.load(args.emotion_track) if args.emotion_track else EmotionTrack.parse(args.emotion)
     options = RequestOptions(postfx_options_from_args(args), (), args.seed)
@@ -119,7 +119,7 @@ def _check_args(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     kind = _check_args(args)
-    from server.audio_io import decode_file  # heavy imports only once the arguments are valid
+    from server.runtime.audio_io import decode_file  # heavy imports only once the arguments are valid
     from server.preview.movie import PreviewOptions, write_preview, write_still
     from server.preview.render import RenderOptions
     from server.preview.video import VideoOptions

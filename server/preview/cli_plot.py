@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from server.formats import read
 from server.preview.plot import DEFAULT_GROUPS, PlotOptions, image_format, plot_animation
+from server.runtime.formats import read
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -16,11 +16,11 @@ import numpy as np
 from model.constants import EMOTIONS, SAMPLE_RATE_HZ
 from model.emotion import EmotionTrack
 from model.errors import InputError
-from server.animation import Animation
-from server.formats import atomic_path
+from model.files import atomic_path
 from server.preview.face_params import FaceParams
 from server.preview.render import FaceRenderer, PanelCanvas, RenderOptions
 from server.preview.video import VideoOptions, VideoWriter
+from server.runtime.animation import Animation
 
 log = logging.getLogger(__name__)
 

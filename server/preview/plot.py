@@ -14,9 +14,9 @@ import numpy as np
 
 from model.emotion import EmotionTrack
 from model.errors import InputError
+from model.files import atomic_path
 from model.rig import GROUPS, rig
-from server.animation import Animation
-from server.formats import atomic_path
+from server.runtime.animation import Animation
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from model.constants import FPS, SAMPLE_RATE_HZ
 from model.emotion import EmotionTrack
 from model.errors import InputError
 from model.rig import rig
-from server.animation import Animation
-from server.options import RequestOptions
+from server.runtime.animation import Animation
+from server.runtime.options import RequestOptions
 
 if TYPE_CHECKING:
-    from server.pipeline import Pipeline
+    from server.runtime.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 

@@ -2,21 +2,19 @@
 import dataclasses
 import json
 import subprocess
-import sys
 
 import numpy as np
 import pytest
 import soundfile as sf
 import torch
 
+from emoface_testing import EMOFACE
 from model.constants import frame_count
 from model.errors import InputError
 from training.corpus.ipa import ipa_to_spans
 from training.corpus.text import DIALOGUE, coverage_of, coverage_sentences
 from training.dataset import read_corpus, read_emoface_layout
 from training.phones import PHONES
-
-EMOFACE = [sys.executable, "-m", "server.cli"]
 
 
 def test_ipa_symbols_merge_into_arpabet_spans():

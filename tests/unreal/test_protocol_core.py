@@ -389,8 +389,8 @@ def test_connection_closing_before_or_after_the_handshake(driver: Path, tmp_path
 @pytest.fixture(scope="module")
 def livelink_port(pipeline):
     """A real service (gRPC + Live Link) on loopback port 0 around the tiny test model."""
-    from server.app import create_server
-    from server.service_config import ServiceConfig
+    from server.grpc.app import create_server
+    from server.grpc.service_config import ServiceConfig
 
     server, _ = create_server(ServiceConfig(port=0, grace_s=1.0, livelink_port=0), pipeline)
     server.start()

@@ -14,7 +14,6 @@ import ast
 import importlib
 import json
 import math
-import subprocess
 import sys
 import types
 import wave
@@ -24,13 +23,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emoface_testing import encode_audio, speechlike
+from emoface_testing import emoface, encode_audio, speechlike
 from model.rig import rig
-from server import formats
+from server.runtime import formats
 
 REPO = Path(__file__).resolve().parents[2]
 CONTENT_PYTHON = REPO / "unreal_plugin" / "EmoFaceLiveLink" / "Content" / "Python"
-EMOFACE = REPO / ".venv" / "bin" / "emoface"
 LINES = {"line_a": 1.5, "line_b": 0.9}  # id -> audio seconds (90 and 54 frames at 60 fps)
 UE56_RIG = "/MetaHumanCharacter/Face/Face_ControlBoard_CtrlRig"
 OLD_RIG = "/Game/MetaHumans/Common/Face/Face_ControlBoard_CtrlRig"
@@ -53,8 +51,8 @@ def bake_dir(tmp_path_factory, tiny_checkpoint) -> Path:
     for i, (line_id, seconds) in enumerate(LINES.items()):
         (root / "vo" / f"{line_id}.wav").write_bytes(encode_audio(speechlike(seconds, seed=i), 16000))
     (root / "manifest.csv").write_text("id,audio,emotion\nline_a,vo/line_a.wav,happy:0.6\nline_b,vo/line_b.wav,sad\n")
-    proc = subprocess.run([str(EMOFACE), "bake", "manifest.csv", "-o", "baked", "--format", "json", "--format", "csv",
-                           "--checkpoint", str(tiny_checkpoint)], cwd=root, capture_output=True, text=True, timeout=300)
+    proc = emoface("bake", "manifest.csv", "-o", "baked", "--format", "json", "--format", "csv",
+                   "--checkpoint", tiny_checkpoint, cwd=root)
     assert proc.returncode == 0, proc.stderr
     return root / "baked"
 

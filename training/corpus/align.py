@@ -69,7 +69,7 @@ def _contiguous(phones: list[tuple[str, float, float]], duration_s: float) -> li
 
 def import_recordings(folder: str | Path, out: str | Path, split: str = "train", speaker: str = "recorded") -> int:
     """Add ``folder/*.wav`` with transcripts ``*.txt`` to a corpus (aligned, 16 kHz); returns the count."""
-    from server.audio_io import decode_file
+    from server.runtime.audio_io import decode_file
 
     src, dst = Path(folder), Path(out)
     dst.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from server.audio_io import resample
+from server.runtime.audio_io import resample
 from training.phones import PhoneSpan
 
 

@@ -25,12 +25,12 @@ import soundfile as sf
 
 from model.constants import EMOTIONS, SAMPLE_RATE_HZ
 from model.emotion import EmotionTrack
-from server.audio_io import resample
-from server.formats import atomic_path
+from model.files import atomic_path
+from server.runtime.audio_io import resample
 from training.corpus import augment as aug_mod
-from training.corpus.text import DIALOGUE, coverage_sentences
 from training.corpus import espeak
 from training.corpus import silence as silence_mod
+from training.corpus.text import DIALOGUE, coverage_sentences
 from training.corpus.voices import PROSODY, VoiceSettings, synthesize
 from training.phones import PhoneSpan, save_alignment
 

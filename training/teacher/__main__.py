@@ -56,8 +56,8 @@ def parse_args(argv: list[str] | None) -> RenderConfig:
 
 def render(cfg: RenderConfig) -> Path:
     """Animate ``cfg.alignment`` and write ``cfg.output``; returns the path written."""
-    from server.animation import Animation
-    from server.formats import write
+    from server.runtime.animation import Animation
+    from server.runtime.formats import write
     from training.phones import load_alignment
     from training.teacher import animate_phones
 

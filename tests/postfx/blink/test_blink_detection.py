@@ -1,18 +1,17 @@
 """Blink detection: EAR on a real photograph, the SVM vs a threshold, rate fitting, the CLI on video."""
 import json
 import subprocess
-import sys
 
 import numpy as np
 import pytest
 
+from emoface_testing import EMOFACE
 from postfx.blink.corpus import corpus, synth_clip
 from postfx.blink.detector import BlinkDetector, ThresholdDetector, resample_series
 from postfx.blink.fit import fit_log_normal, profile, rates_per_min
 from postfx.blink.sampler import BlinkOptions, BlinkTrack
 from postfx.blink.train import best_threshold, event_scores, fit_svm, training_windows
 
-EMOFACE = [sys.executable, "-m", "server.cli"]
 FACE_BOX = (slice(30, 230), slice(120, 320))  # the astronaut's face in skimage.data.astronaut()
 
 

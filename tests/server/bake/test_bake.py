@@ -3,19 +3,16 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from emoface_testing import encode_audio, speechlike
+from emoface_testing import EMOFACE, encode_audio, speechlike
 from server.bake.manifest import ManifestError, default_seed, read_manifest
 from server.bake.runner import BakeConfig, run_bake
-from server.formats import FORMATS, read
-
-EMOFACE = [sys.executable, "-m", "server.cli"]
+from server.runtime.formats import FORMATS, read
 
 
 def _make_lines(folder: Path, n: int, seconds=(0.6, 1.4)) -> list[dict]:

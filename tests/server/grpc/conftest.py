@@ -4,9 +4,9 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from server.api import face_animation_pb2_grpc as pb_grpc
-from server.app import create_server
-from server.service_config import ServiceConfig
+from server.grpc.api import face_animation_pb2_grpc as pb_grpc
+from server.grpc.app import create_server
+from server.grpc.service_config import ServiceConfig
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from emoface_testing import encode_audio, speechlike
 from model.errors import InputError
-from server.auth import Token, TokenStore, bearer
-from server.client import FaceAnimationClient, ServiceError
+from server.grpc.auth import Token, TokenStore, bearer
+from server.grpc.client import FaceAnimationClient, ServiceError
 
 AUDIO = encode_audio(speechlike(0.5), 16000)
 
@@ -98,7 +98,7 @@ def test_tls_with_client_certificates(serve, pki):
 
 
 def test_tls_allows_binding_beyond_loopback_config(pki):
-    from server.service_config import ServiceConfig
+    from server.grpc.service_config import ServiceConfig
 
     with pytest.raises(InputError, match="--insecure"):
         ServiceConfig(host="0.0.0.0")

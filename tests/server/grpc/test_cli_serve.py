@@ -5,17 +5,13 @@ import os
 import re
 import signal
 import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from emoface_testing import encode_audio, speechlike
-from server.client import FaceAnimationClient
-from server.formats import read
-
-EMOFACE = str(Path(sys.executable).with_name("emoface"))
+from emoface_testing import EMOFACE, encode_audio, speechlike
+from server.grpc.client import FaceAnimationClient
+from server.runtime.formats import read
 
 
 @pytest.fixture
@@ -27,7 +23,7 @@ def served(tiny_checkpoint, tmp_path):
     token_file = tmp_path / "token"
     token_file.write_text("s3cret-token\n")
     env = {**os.environ, "EMOFACE_TEST_TOKEN": "s3cret-token", "EMOFACE_LOG_FORMAT": "json"}
-    proc = subprocess.Popen([EMOFACE, "-v", "serve", "--config", str(config)], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([*EMOFACE, "-v", "serve", "--config", str(config)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = proc.stdout.readline()
@@ -46,11 +42,11 @@ def test_serve_sdk_cli_and_sigterm(served, tiny_checkpoint, tmp_path):
     wav.write_bytes(encode_audio(speechlike(1.0, 44100, seed=8), 44100))
     with FaceAnimationClient(address, token="s3cret-token") as client:
         assert client.info()["model_id"].startswith("tiny-test")
-    remote = subprocess.run([EMOFACE, "animate", str(wav), "-o", str(tmp_path / "remote.json"), "--server", address,
+    remote = subprocess.run([*EMOFACE, "animate", str(wav), "-o", str(tmp_path / "remote.json"), "--server", address,
                              "--token-file", str(token_file), "--emotion", "happy:0.5", "--seed", "4"],
                             capture_output=True, text=True, timeout=120)
     assert remote.returncode == 0, remote.stderr
-    local = subprocess.run([EMOFACE, "animate", str(wav), "-o", str(tmp_path / "local.json"), "--checkpoint",
+    local = subprocess.run([*EMOFACE, "animate", str(wav), "-o", str(tmp_path / "local.json"), "--checkpoint",
                             str(tiny_checkpoint), "--emotion", "happy:0.5", "--seed", "4"],
                            capture_output=True, text=True, timeout=120)
     assert local.returncode == 0, local.stderr
@@ -64,7 +60,7 @@ def test_serve_sdk_cli_and_sigterm(served, tiny_checkpoint, tmp_path):
 
 
 def test_serve_refuses_network_bind_without_tls_or_insecure():
-    result = subprocess.run([EMOFACE, "serve", "--host", "0.0.0.0", "--port", "0"], capture_output=True,
+    result = subprocess.run([*EMOFACE, "serve", "--host", "0.0.0.0", "--port", "0"], capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()

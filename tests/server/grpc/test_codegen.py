@@ -18,7 +18,7 @@ def test_committed_stubs_match_regeneration():
     gen = _generator()
     files = gen.generate()
     assert {"face_animation_pb2.py", "face_animation_pb2_grpc.py", "face_animation_pb2.pyi"} <= set(files)
-    assert gen.stale(files) == [], "run .venv/bin/python proto/generate.py and commit server/api"
+    assert gen.stale(files) == [], "run .venv/bin/python proto/generate.py and commit server/grpc/api"
 
 
 def test_stale_detects_a_changed_stub(tmp_path):
@@ -32,10 +32,10 @@ def test_stale_detects_a_changed_stub(tmp_path):
 
 
 def test_stubs_import_through_the_installed_package_path():
-    text = (REPO / "server" / "api" / "face_animation_pb2_grpc.py").read_text()
-    assert "from server.api import face_animation_pb2" in text
+    text = (REPO / "server" / "grpc" / "api" / "face_animation_pb2_grpc.py").read_text()
+    assert "from server.grpc.api import face_animation_pb2" in text
     assert "from emoface.v1" not in text
-    from server.api import face_animation_pb2 as pb
+    from server.grpc.api import face_animation_pb2 as pb
 
     assert pb.DESCRIPTOR.package == "emoface.v1"
     assert [s.full_name for s in pb.DESCRIPTOR.services_by_name.values()] == ["emoface.v1.FaceAnimation"]

@@ -1,4 +1,4 @@
-"""Protobuf <-> domain conversions, the streaming resampler and the stream audio decoder."""
+"""Protobuf <-> domain conversions and the stream audio decoder."""
 from __future__ import annotations
 
 import dataclasses
@@ -6,19 +6,18 @@ import dataclasses
 import numpy as np
 import pytest
 
-from model.constants import EMOTIONS, SAMPLE_RATE_HZ
+from model.constants import EMOTIONS
 from model.emotion import EmotionKey, EmotionTrack
 from model.errors import InputError
-from postfx.chain import PostFxOptions
 from postfx.blink.sampler import BlinkOptions
+from postfx.chain import PostFxOptions
 from postfx.gains import GainOptions
 from postfx.gaze import GazeOptions
 from postfx.smoothing import SmoothingOptions
-from server import convert
-from server.animation import Animation
-from server.api import face_animation_pb2 as pb
-from server.audio_io import resample
-from server.options import RequestOptions
+from server.grpc import convert
+from server.grpc.api import face_animation_pb2 as pb
+from server.runtime.animation import Animation
+from server.runtime.options import RequestOptions
 
 STAGE_CLASSES = {"smoothing": SmoothingOptions, "blink": BlinkOptions, "gaze": GazeOptions, "gains": GainOptions}
 
@@ -109,30 +108,6 @@ def test_animation_round_trip():
     assert np.array_equal(back.frames, anim.frames)
     assert (back.controls, back.fps, back.options, back.provenance, back.emotion, back.blinks) == \
         (anim.controls, anim.fps, anim.options, anim.provenance, anim.emotion, anim.blinks)
-
-
-@pytest.mark.parametrize("rate_hz", [8000, 16000, 22050, 44100, 48000])
-def test_stream_resampler_equals_whole_signal_resampling(rate_hz):
-    rng = np.random.default_rng(rate_hz)
-    x = rng.standard_normal(int(1.3 * rate_hz)).astype(np.float32)
-    r = convert.StreamResampler(rate_hz)
-    outs, i = [], 0
-    while i < len(x):
-        n = int(rng.choice([1, 7, 160, 999, 4410]))
-        outs.append(r.push(x[i:i + n]))
-        i += n
-    outs.append(r.finish())
-    y = np.concatenate(outs)
-    ref = resample(x, rate_hz, SAMPLE_RATE_HZ)
-    assert len(y) == len(ref) == len(x) * SAMPLE_RATE_HZ // rate_hz
-    np.testing.assert_allclose(y, ref, atol=1e-5)
-
-
-def test_stream_resampler_holds_back_at_most_its_filter_margin():
-    r = convert.StreamResampler(48000)
-    out = r.push(np.zeros(4800, np.float32))  # 0.1 s
-    assert 1600 - len(out) <= r.pad  # 16 kHz outputs held back <= margin (1 output per 3 inputs)
-    assert len(out) + len(r.finish()) == 1600
 
 
 def test_stream_decoder_carries_split_samples_and_mixes_channels():

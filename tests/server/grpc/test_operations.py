@@ -12,7 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from emoface_testing import encode_audio, speechlike
-from server.client import FaceAnimationClient, ServiceError
+from server.grpc.client import FaceAnimationClient, ServiceError
 
 LONG_AUDIO = encode_audio(speechlike(60.0, seed=7), 16000)  # ~1 s of model work on the tiny model
 

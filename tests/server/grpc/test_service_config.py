@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from model.errors import InputError
-from server.service_config import ServiceConfig, is_loopback
+from server.grpc.service_config import ServiceConfig, is_loopback
 
 
 def test_defaults_are_safe():

@@ -12,11 +12,11 @@ from emoface_testing import encode_audio, speechlike
 from model.constants import FPS, frame_count
 from model.emotion import EmotionKey, EmotionTrack, one_hot
 from model.errors import InputError
-from server.api import face_animation_pb2 as pb
-from server import convert
-from server.audio_io import decode_bytes
-from server.client import AudioChunk, FaceAnimationClient, ServiceError
-from server.options import RequestOptions
+from server.grpc import convert
+from server.grpc.api import face_animation_pb2 as pb
+from server.grpc.client import AudioChunk, FaceAnimationClient, ServiceError
+from server.runtime.audio_io import decode_bytes
+from server.runtime.options import RequestOptions
 
 
 def _pcm_chunks(x: np.ndarray, chunk_s: float, rate_hz: int, encoding: str = "s16le") -> list[bytes]:

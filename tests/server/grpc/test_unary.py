@@ -12,10 +12,10 @@ from model.constants import EMOTIONS, FPS, frame_count
 from model.emotion import EmotionTrack
 from model.errors import InputError
 from model.rig import rig
-from server.api import face_animation_pb2 as pb
-from server.audio_io import decode_bytes
-from server.client import FaceAnimationClient
-from server.options import RequestOptions
+from server.grpc.api import face_animation_pb2 as pb
+from server.grpc.client import FaceAnimationClient
+from server.runtime.audio_io import decode_bytes
+from server.runtime.options import RequestOptions
 
 
 def test_get_info_lists_model_controls_emotions_limits(server_address, pipeline):
@@ -88,7 +88,7 @@ def test_clip_length_limit(serve):
 
 
 def test_message_size_limit_is_resource_exhausted(serve):
-    from server.client import ServiceError
+    from server.grpc.client import ServiceError
 
     _, address = serve(max_message_bytes=64 * 1024)
     with FaceAnimationClient(address) as client, pytest.raises(ServiceError) as err:

@@ -6,7 +6,7 @@ import pytest
 
 from model.constants import FPS, SAMPLE_RATE_HZ
 from model.rig import rig
-from server.animation import Animation
+from server.runtime.animation import Animation
 
 
 def both(stem: str, value: float) -> dict[str, float]:

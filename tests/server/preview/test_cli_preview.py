@@ -1,19 +1,11 @@
 """`emoface preview` and `emoface plot` as a user runs them: real subprocesses, real files."""
-import subprocess
-import sys
 
 import av
 import pytest
 
-from emoface_testing import encode_audio, speechlike
+from emoface_testing import emoface, encode_audio, speechlike
 from model.constants import SAMPLE_RATE_HZ, frame_count
-from server.formats import FORMATS, read, write
-
-EMOFACE = [sys.executable, "-m", "server.cli"]
-
-
-def emoface(*args):
-    return subprocess.run([*EMOFACE, *map(str, args)], capture_output=True, text=True, timeout=300)
+from server.runtime.formats import FORMATS, read, write
 
 
 def video_info(path):

@@ -4,9 +4,9 @@ import pytest
 from PIL import Image
 
 from model.errors import InputError
-from server.animation import Animation
-from server.formats import FORMATS, read, write
 from server.preview.plot import PlotOptions, emotion_marks, panels_for, plot_animation
+from server.runtime.animation import Animation
+from server.runtime.formats import FORMATS, read, write
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

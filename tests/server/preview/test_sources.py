@@ -5,8 +5,8 @@ import pytest
 from emoface_testing import speechlike
 from model.emotion import EmotionTrack
 from model.errors import InputError
-from server.options import RequestOptions
 from server.preview.sources import animate_streamed
+from server.runtime.options import RequestOptions
 
 
 def test_streamed_animation_matches_the_offline_layout(pipeline):

@@ -6,11 +6,11 @@ import pytest
 from model.constants import FPS
 from model.errors import InputError
 from model.rig import rig
-from server.animation import Animation
 from server.preview.face_params import neutral_frames
 from server.preview.movie import PreviewOptions, emotion_captions, write_preview, write_still
 from server.preview.render import RenderOptions
 from server.preview.video import VideoWriter, fit_audio
+from server.runtime.animation import Animation
 
 SMALL = RenderOptions(size_px=160)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from model.emotion import EmotionTrack
-from server.formats import read
+from server.runtime.formats import read
 from training.phones import save_alignment
 from training.teacher import animate_phones
 

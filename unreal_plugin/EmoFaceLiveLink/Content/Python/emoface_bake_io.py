@@ -3,7 +3,7 @@
 Standard library only and no ``unreal`` import: this module runs inside the Unreal Editor's Python
 (where the ``emoface-bridge`` package is not installed) and in the project's tests.
 
-The two formats, as ``emoface animate -o`` and ``emoface bake`` write them (``server/formats.py``):
+The two formats, as ``emoface animate -o`` and ``emoface bake`` write them (``server/runtime/formats.py``):
 
 - ``.json``: one object with ``controls`` (names), ``fps``, ``num_frames``, ``frames`` (one list of
   values per frame, in ``controls`` order), ``options``, ``provenance``, ``emotion`` and ``blinks``;

@@ -1,0 +1,81 @@
+"""``emoface animate AUDIO -o OUT``: animate one audio file locally or through a server."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from model.emotion import EmotionTrack
+from model.errors import InputError
+from server.cli.postfx_args import add_postfx_arguments, postfx_options_from_args
+from server.runtime.audio_io import decode_file
+from server.runtime.formats import format_of, write
+from server.runtime.options import RequestOptions
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("animate", help="animate an audio file with an emotion",
+                       description="Animate speech audio (WAV/FLAC/OGG, any sample rate, mono or stereo). "
+                                   "The output's extension picks the format: .csv, .json, .npz or .txt.")
+    p.add_argument("audio", type=Path, help="audio file (WAV, FLAC or OGG)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output file: .csv, .json, .npz or .txt")
+    emo = p.add_mutually_exclusive_group()
+    emo.add_argument("--emotion", default="neutral", help="NAME or NAME:INTENSITY (default: neutral)")
+    emo.add_argument("--emotion-track", type=Path, help="JSON emotion track (time-coded keys)")
+    p.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped model)")
+    p.add_argument("--seed", type=int, help="seed for blinks and gaze (default: random, reported in .json output)")
+    p.add_argument("--controls", default="", help="comma-separated control and/or group names to output")
+    p.add_argument("--threads", type=int, help="PyTorch threads (default: PyTorch's choice)")
+    p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of linear layers")
+    add_postfx_arguments(p)
+    remote = p.add_argument_group("remote", "animate through a running `emoface serve`")
+    remote.add_argument("--server", metavar="HOST:PORT", help="use the gRPC service instead of a local model")
+    remote.add_argument("--token-file", type=Path, help="file holding the bearer token for --server")
+    remote.add_argument("--tls-ca", type=Path, help="CA certificate to verify the server (enables TLS)")
+    remote.add_argument("--livelink-subject", default="", metavar="NAME",
+                        help="also play the frames on this Live Link subject (server runs --livelink-port)")
+
+
+def build_request(args: argparse.Namespace) -> tuple[EmotionTrack, RequestOptions]:
+    """Emotion track and request options from parsed arguments (shared with other commands)."""
+    track = EmotionTrack.load(args.emotion_track) if args.emotion_track else EmotionTrack.parse(args.emotion)
+    controls = tuple(c.strip() for c in args.controls.split(",") if c.strip())
+    return track, RequestOptions(postfx_options_from_args(args), controls, args.seed)
+
+
+def run(args: argparse.Namespace) -> int:
+    format_of(args.output)  # fail on a bad extension before any work
+    track, options = build_request(args)
+    if args.livelink_subject and not args.server:
+        raise InputError("--livelink-subject needs --server (a running `emoface serve --livelink-port N`)")
+    if args.server:
+        anim = _animate_remote(args, track, options)
+    else:
+        audio = decode_file(args.audio)  # fail fast on bad audio, before loading the model
+        from server.runtime.pipeline import Pipeline, RuntimeOptions
+
+        pipeline = Pipeline.load(args.checkpoint, RuntimeOptions(threads=args.threads, quantize=args.quantize))
+        if not pipeline.trained:
+            print(f"emoface: warning: model {pipeline.model_id} is UNTRAINED (placeholder weights); "
+                  "its mouth will not follow speech", file=sys.stderr)
+        anim = pipeline.animate(audio, track, options)
+    write(anim, args.output)
+    print(f"wrote {anim.num_frames} frames ({anim.duration_s:.2f} s at {anim.fps:g} fps, "
+          f"{len(anim.controls)} controls, seed {anim.options.get('seed')}) to {args.output}")
+    return 0
+
+
+def _animate_remote(args: argparse.Namespace, track: EmotionTrack, options: RequestOptions):
+    from server.grpc.client import FaceAnimationClient
+
+    if not args.audio.is_file():
+        raise InputError(f"audio file not found: {args.audio}")
+    token = args.token_file.read_text().strip() if args.token_file else None
+    with FaceAnimationClient(args.server, token=token, root_cert=args.tls_ca) as client:
+        return client.animate(args.audio.read_bytes(), track, options, livelink_subject=args.livelink_subject)
+
+
+__all__ = ["add_parser", "build_request", "run"]

@@ -1,0 +1,374 @@
+"""The ``emoface.v1.FaceAnimation`` servicer: decode -> pipeline -> encode.
+
+RPC threads only parse, wait and send: every model call (decoding, network, post-
+processing) runs on the shared :class:`~server.runtime.work_pool.WorkPool`'s inference
+workers, so health checks and GetInfo answer while the model is busy. Admission is
+bounded: beyond ``max_concurrent_requests`` Animate calls plus open streams a call is
+RESOURCE_EXHAUSTED. A cancelled or timed-out call stops its work: a queued job is
+dropped, a stream stops at its next step (a model step already running completes and is discarded).
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from typing import Any, Callable, Iterator
+
+import grpc
+import numpy as np
+
+from model.constants import FPS, SAMPLE_RATE_HZ
+from model.errors import InputError
+from model.rig import GROUPS, rig
+from server.grpc import convert
+from server.grpc.api import face_animation_pb2 as pb
+from server.grpc.api import face_animation_pb2_grpc as pb_grpc
+from server.grpc.metrics import ServiceMetrics
+from server.grpc.service_config import ServiceConfig
+from server.livelink.hub import HubFullError, LineFrames, SubjectHub
+from server.runtime.audio_io import (ENCODED_FORMATS, MAX_CHANNELS, MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ,
+                                     PCM_ENCODINGS, AudioLimits)
+from server.runtime.work_pool import PoolBusyError, WorkCancelled, WorkPool
+
+log = logging.getLogger(__name__)
+_POLL_S = 0.05  # how often a waiting RPC thread checks for cancellation
+_READ_AHEAD_MESSAGES = 256  # stream messages buffered ahead of the model per stream ...
+_READ_AHEAD_BYTES = 16 * 1024 * 1024  # ... and their bytes
+
+
+class RpcError(Exception):
+    """Ends the current RPC with a status code (raised inside the servicer, mapped at the edge)."""
+
+    def __init__(self, code: grpc.StatusCode, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class _Call:
+    """One RPC's bookkeeping: admission, status mapping, metrics and a structured log line."""
+
+    def __init__(self, servicer: FaceAnimationServicer, method: str, context: grpc.ServicerContext, admit: bool):
+        self.servicer, self.method, self.context, self.admit = servicer, method, context, admit
+        self.audio_s = 0.0
+        self.admitted = False
+
+    def __enter__(self) -> _Call:
+        self.start = time.monotonic()
+        self.servicer.metrics.requests.labels(self.method).inc()
+        try:
+            if self.servicer.pool.draining.is_set():
+                raise RpcError(grpc.StatusCode.UNAVAILABLE, "server is shutting down; retry on another instance")
+            if self.admit:
+                self.servicer.pool.admit()
+                self.admitted = True
+        except PoolBusyError as exc:
+            self._end(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+            self.context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+        except RpcError as exc:
+            self._end(exc.code, str(exc))
+            self.context.abort(exc.code, str(exc))
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if self.admitted:
+            self.servicer.pool.release()
+        if exc is None:
+            self._end(grpc.StatusCode.OK, "")
+            return False
+        if isinstance(exc, GeneratorExit):
+            self._end(grpc.StatusCode.CANCELLED, "client went away")
+            return False
+        if isinstance(exc, RpcError):
+            code, message = exc.code, str(exc)
+        elif isinstance(exc, InputError):
+            code, message = grpc.StatusCode.INVALID_ARGUMENT, str(exc)
+        elif not self.context.is_active():
+            code, message = grpc.StatusCode.CANCELLED, "call ended by the client"
+        else:
+            log.exception("%s failed", self.method)
+            code, message = grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}"
+        if code == grpc.StatusCode.CANCELLED and self.context.time_remaining() is not None \
+                and self.context.time_remaining() <= 0:
+            code = grpc.StatusCode.DEADLINE_EXCEEDED
+        self._end(code, message)
+        self.context.abort(code, message)
+        return False
+
+    def _end(self, code: grpc.StatusCode, message: str) -> None:
+        duration_s = time.monotonic() - self.start
+        self.servicer.metrics.finished(self.method, code, duration_s, self.audio_s)
+        log.info("rpc %s %s %.3fs audio=%.2fs", self.method, code.name, duration_s, self.audio_s,
+                 extra={"rpc": {"method": self.method, "code": code.name, "duration_s": round(duration_s, 4),
+                                "audio_s": round(self.audio_s, 3), "peer": self.context.peer(),
+                                "message": message}})
+
+
+class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
+    """Implements GetInfo, Animate and StreamAnimate on one shared :class:`Pipeline`."""
+
+    def __init__(self, pipeline, config: ServiceConfig, metrics: ServiceMetrics, pool: WorkPool,
+                 livelink_hub: SubjectHub | None = None):
+        self.pipeline, self.config, self.metrics, self.pool = pipeline, config, metrics, pool
+        self.livelink_hub = livelink_hub  # None when Live Link is off
+        self._info = convert.info_to_pb(pipeline.info(), self.limits(), GROUPS)
+
+    def limits(self) -> pb.AudioLimits:
+        c = self.config
+        return pb.AudioLimits(
+            encoded_formats=list(ENCODED_FORMATS), pcm_encodings=list(PCM_ENCODINGS),
+            min_sample_rate_hz=MIN_SAMPLE_RATE_HZ, max_sample_rate_hz=MAX_SAMPLE_RATE_HZ, max_channels=MAX_CHANNELS,
+            max_clip_s=c.max_clip_s, max_chunk_s=c.max_chunk_s, max_message_bytes=c.max_message_bytes,
+            stream_idle_timeout_s=c.stream_idle_timeout_s, default_lookahead_s=c.default_lookahead_s)
+
+    # ------------------------------------------------------------ unary
+    def GetInfo(self, request: pb.GetInfoRequest, context: grpc.ServicerContext) -> pb.GetInfoResponse:
+        with _Call(self, "GetInfo", context, admit=False):
+            return self._info
+
+    def Animate(self, request: pb.AnimateRequest, context: grpc.ServicerContext) -> pb.AnimateResponse:
+        with _Call(self, "Animate", context, admit=True) as call:
+            self.check_livelink_subject(request.livelink_subject)
+            anim = self.run(context, self._animate, request)
+            call.audio_s = anim.duration_s
+            if request.livelink_subject:
+                self.submit_livelink(request.livelink_subject, anim.full())
+            return convert.animation_to_pb(anim, self.pipeline.model_id)
+
+    def check_livelink_subject(self, subject: str) -> None:
+        """INVALID_ARGUMENT if a request names a Live Link subject but Live Link is off."""
+        if subject and self.livelink_hub is None:
+            raise RpcError(grpc.StatusCode.INVALID_ARGUMENT,
+                           f"livelink_subject {subject!r} given but Live Link is off; start the server with "
+                           "--livelink-port (or --livelink-face)")
+
+    def run(self, context: grpc.ServicerContext, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` on the inference workers; CANCELLED when the call ends first."""
+        try:
+            return self.pool.run(context.is_active, fn, *args)
+        except WorkCancelled as exc:
+            raise RpcError(grpc.StatusCode.CANCELLED, str(exc)) from None
+
+    def submit_livelink(self, subject: str, frames) -> int:
+        """Queue frames (an ``(T, 174)`` array or a LineFrames buffer) as a paced line; returns its line id."""
+        try:
+            return self.livelink_hub.submit(subject, frames, paced=True)
+        except HubFullError as exc:
+            raise RpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, f"Live Link: {exc}") from None
+
+    def _animate(self, request: pb.AnimateRequest):
+        audio = convert.audio_from_request(request.audio, request.pcm if request.HasField("pcm") else None,
+                                           AudioLimits(self.config.max_clip_s))
+        track = convert.emotion_from_pb(request.emotion, request.HasField("emotion"))
+        options = convert.options_from_pb(request.options)
+        return self.pipeline.animate(audio, track, options)
+
+    # ------------------------------------------------------------ streaming
+    def StreamAnimate(self, request_iterator: Iterator[pb.StreamAnimateRequest],
+                      context: grpc.ServicerContext) -> Iterator[pb.StreamAnimateResponse]:
+        with _Call(self, "StreamAnimate", context, admit=True) as call:
+            requests = _RequestReader(request_iterator, self.config.stream_idle_timeout_s, context)
+            stream = _Stream(self, context, call)
+            try:
+                yield from self._stream(requests, stream)
+            except BaseException as exc:
+                stream.end_livelink(exc)
+                raise
+            finally:
+                requests.close()
+
+    @staticmethod
+    def _stream(requests: _RequestReader, stream: _Stream) -> Iterator[pb.StreamAnimateResponse]:
+        yield stream.open(requests.next())
+        while True:
+            req = requests.next()
+            kind = req.WhichOneof("part") if req is not None else "end_of_audio"  # half-close = end of audio
+            if kind == "chunk":
+                arrived_s = requests.arrival_s
+                yield from stream.chunks([req.chunk, *requests.drain_chunks()], arrived_s)
+            elif kind == "end_of_audio":
+                yield from stream.end()
+                return
+            else:
+                raise InputError(f"unexpected {kind or 'empty message'} after the stream header; "
+                                 "send chunk messages, then end_of_audio")
+
+
+class _Stream:
+    """State of one StreamAnimate call: decoder, streaming session, frame bookkeeping."""
+
+    def __init__(self, servicer: FaceAnimationServicer, context: grpc.ServicerContext, call: _Call):
+        self.servicer, self.context, self.call = servicer, context, call
+        self.samples_16k = 0
+        self.livelink_frames = None  # LineFrames of the Live Link line, when the header names a subject
+        self.livelink_line = 0
+
+    def open(self, req: pb.StreamAnimateRequest | None) -> pb.StreamAnimateResponse:
+        if req is None or req.WhichOneof("part") != "header":
+            raise InputError("the first message of a stream must be its header")
+        h = req.header
+        cfg = self.servicer.config
+        self.decoder = convert.StreamAudioDecoder(h.pcm if h.HasField("pcm") else None, cfg.max_clip_s, cfg.max_chunk_s)
+        track = convert.emotion_from_pb(h.emotion, h.HasField("emotion"))
+        options = convert.options_from_pb(h.options)
+        lookahead_s = h.lookahead_s if h.HasField("lookahead_s") else cfg.default_lookahead_s
+        self.servicer.check_livelink_subject(h.livelink_subject)
+        self.session = self.servicer.pipeline.stream(track, options, lookahead_s=lookahead_s)
+        if h.livelink_subject:
+            self._livelink_columns = rig().indices(self.session.controls)
+            self.livelink_frames = LineFrames(incremental=True)
+            self.livelink_line = self.servicer.submit_livelink(h.livelink_subject, self.livelink_frames)
+        return pb.StreamAnimateResponse(header=pb.StreamResponseHeader(
+            fps=FPS, controls=list(self.session.controls), options_used=convert.options_to_pb(self.session.options),
+            model_id=self.servicer.pipeline.model_id, lookahead_s=lookahead_s))
+
+    def chunks(self, chunks: list[pb.AudioChunk], arrived_s: float) -> Iterator[pb.StreamAnimateResponse]:
+        """Push chunks that are waiting together as one model step (fewer, larger steps under load).
+
+        arrived_s: ``time.monotonic()`` when the first of them was received.
+        """
+        keys = [convert.key_from_pb(k) for c in chunks for k in c.emotion_keys]
+        first, frames = self.servicer.run(self.context, self._push, [c.data for c in chunks], keys)
+        if len(frames):
+            self.servicer.metrics.chunk_latency_s.observe(time.monotonic() - arrived_s)
+            self._push_livelink(frames)
+            yield self._batch(first, frames)
+
+    def _push(self, datas: list[bytes], keys) -> tuple[int, np.ndarray]:
+        audio = np.concatenate([self.decoder.push(d) for d in datas])
+        self.samples_16k += len(audio)
+        return self.session.push(audio, emotion_keys=keys)
+
+    def end(self) -> Iterator[pb.StreamAnimateResponse]:
+        for first, frames in self.servicer.run(self.context, self._finish):
+            if len(frames):
+                self._push_livelink(frames)
+                yield self._batch(first, frames)
+        if self.livelink_frames is not None:
+            self.livelink_frames.finish()
+            self.livelink_frames = None
+        self.call.audio_s = self.samples_16k / SAMPLE_RATE_HZ
+        yield pb.StreamAnimateResponse(summary=pb.StreamSummary(
+            num_frames=self.session.frames_emitted, audio_duration_s=self.call.audio_s,
+            emotion_used=convert.track_to_pb(self.session.track)))
+
+    def _finish(self) -> list[tuple[int, np.ndarray]]:
+        tail = self.decoder.finish()
+        if self.samples_16k + len(tail) == 0:
+            raise InputError("the stream contained no audio")
+        self.samples_16k += len(tail)
+        return [self.session.push(tail), self.session.finish()]
+
+    def _push_livelink(self, frames: np.ndarray) -> None:
+        if self.livelink_frames is not None and len(frames):
+            full = np.zeros((len(frames), len(rig())), np.float32)  # (n, 174), unselected controls 0
+            full[:, self._livelink_columns] = frames
+            self.livelink_frames.push(full)
+
+    def end_livelink(self, exc: BaseException | None) -> None:
+        """End the Live Link line of a stream that failed or was cancelled (``exc``)."""
+        if self.livelink_frames is None:
+            return
+        cancelled = isinstance(exc, GeneratorExit) or (isinstance(exc, RpcError) and exc.code in (
+            grpc.StatusCode.CANCELLED, grpc.StatusCode.DEADLINE_EXCEEDED)) or not self.context.is_active()
+        if cancelled:
+            self.servicer.livelink_hub.cancel(self.livelink_line, "the gRPC caller went away")
+        else:
+            self.livelink_frames.fail(f"stream failed: {exc}")
+        self.livelink_frames = None
+
+    @staticmethod
+    def _batch(first: int, frames: np.ndarray) -> pb.StreamAnimateResponse:
+        return pb.StreamAnimateResponse(frames=pb.FrameBatch(
+            first_frame_index=first, first_time_s=first / FPS, num_frames=len(frames),
+            frames_f32le=convert.frames_to_bytes(frames)))
+
+
+class _RequestReader:
+    """Reads a request stream on its own thread so waiting for a message can time out."""
+
+    _END = object()
+
+    def __init__(self, iterator: Iterator, idle_timeout_s: float, context: grpc.ServicerContext):
+        self.idle_timeout_s, self.context = idle_timeout_s, context
+        # Bounded (messages and bytes), so gRPC flow control reaches a client that sends too fast; large
+        # enough that a stream falling behind can merge many small chunks into one model step.
+        self._queue: queue.Queue = queue.Queue(maxsize=_READ_AHEAD_MESSAGES)
+        self._queued_bytes = 0
+        self._bytes_lock = threading.Lock()
+        self._closed = threading.Event()
+        self._pending: Any = None  # a message taken by drain_chunks() that next() must return
+        self.arrival_s = 0.0  # time.monotonic() when the message last returned by next() was received
+        threading.Thread(target=self._read, args=(iterator,), name="emoface-stream-reader", daemon=True).start()
+
+    def _read(self, iterator: Iterator) -> None:
+        try:
+            for item in iterator:
+                if not self._put((time.monotonic(), item), item.ByteSize()):
+                    return
+        except Exception as exc:  # the call was cancelled or failed on the wire
+            log.debug("request stream ended: %s", exc)
+        self._put((time.monotonic(), self._END), 0)
+
+    def _put(self, timed: tuple[float, Any], size: int) -> bool:
+        while not self._closed.is_set():
+            if self._queued_bytes + size > _READ_AHEAD_BYTES and self._queued_bytes > 0:
+                time.sleep(_POLL_S / 5)
+                continue
+            try:
+                self._queue.put((timed, size), timeout=_POLL_S)
+            except queue.Full:
+                continue
+            with self._bytes_lock:
+                self._queued_bytes += size
+            return True
+        return False
+
+    def _get(self, timeout_s: float | None) -> tuple[float, Any]:
+        timed, size = self._queue.get(timeout=timeout_s) if timeout_s else self._queue.get_nowait()
+        with self._bytes_lock:
+            self._queued_bytes -= size
+        return timed
+
+    def close(self) -> None:
+        """Stop the reader thread (the stream handler is done)."""
+        self._closed.set()
+
+    def drain_chunks(self) -> list[pb.AudioChunk]:
+        """Chunks already received after the current one (no waiting); stops before any other message."""
+        out = []
+        while self._pending is None:
+            try:
+                timed = self._get(None)
+            except queue.Empty:
+                break
+            item = timed[1]
+            if item is not self._END and item.WhichOneof("part") == "chunk":
+                out.append(item.chunk)
+            else:
+                self._pending = timed
+        return out
+
+    def next(self) -> pb.StreamAnimateRequest | None:
+        """The next request; None when the client closed its side."""
+        if self._pending is not None:
+            timed, self._pending = self._pending, None
+            return self._unwrap(timed)
+        waited_s = 0.0
+        while True:
+            try:
+                return self._unwrap(self._get(_POLL_S))
+            except queue.Empty:
+                waited_s += _POLL_S
+                if not self.context.is_active():
+                    raise RpcError(grpc.StatusCode.CANCELLED, "call cancelled") from None
+                if waited_s >= self.idle_timeout_s:
+                    raise RpcError(grpc.StatusCode.DEADLINE_EXCEEDED,
+                                   f"no message for {self.idle_timeout_s:g} s (stream idle time-out); "
+                                   "send audio chunks or end_of_audio") from None
+
+    def _unwrap(self, timed: tuple[float, Any]) -> pb.StreamAnimateRequest | None:
+        self.arrival_s, item = timed
+        if item is self._END and not self.context.is_active():
+            raise RpcError(grpc.StatusCode.CANCELLED, "call cancelled")
+        return None if item is self._END else item

@@ -1,0 +1,132 @@
+"""The one pipeline behind every entry point.
+
+``Pipeline.load(checkpoint)`` builds it once per process; ``animate(audio, emotion,
+options)`` animates a whole clip; ``stream(emotion, options)`` opens a
+:class:`server.runtime.streaming.StreamSession` for incremental audio.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from model.checkpoint import LoadedModel, load_model
+from model.constants import EMOTIONS, FPS, SAMPLE_RATE_HZ, frame_count
+from model.emotion import EmotionTrack
+from model.errors import InputError
+from model.inference import InferenceEngine
+from model.rig import rig
+from postfx.chain import PostFxChain
+from server.runtime.animation import Animation
+from server.runtime.options import RequestOptions
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    """How the model runs in this process.
+
+    threads: intra-op threads for PyTorch (None = leave PyTorch's default).
+    quantize: int8 dynamic quantisation of linear layers (faster, slightly less accurate).
+    """
+
+    threads: int | None = None
+    quantize: bool = False
+
+
+class Pipeline:
+    """Model + post-processing, loaded once and shared (thread-safe for concurrent calls)."""
+
+    def __init__(self, loaded: LoadedModel, runtime: RuntimeOptions = RuntimeOptions()):
+        if runtime.threads:
+            torch.set_num_threads(runtime.threads)
+        self.loaded = loaded
+        self.runtime = runtime
+        self.engine = InferenceEngine(loaded.model, quantize=runtime.quantize)
+        self._lock = threading.Lock()  # one forward pass at a time: the CPU is the bottleneck
+
+    @classmethod
+    def load(cls, checkpoint: str | Path | None = None, runtime: RuntimeOptions = RuntimeOptions()) -> Pipeline:
+        """Load a checkpoint (None = the shipped default model)."""
+        return cls(load_model(checkpoint), runtime)
+
+    # -- information ----------------------------------------------------------
+    @property
+    def provenance(self) -> dict[str, Any]:
+        return self.loaded.provenance
+
+    @property
+    def trained(self) -> bool:
+        return bool(self.loaded.metadata.get("trained", False))
+
+    @property
+    def model_id(self) -> str:
+        return self.loaded.model_id
+
+    def info(self) -> dict[str, Any]:
+        """Everything `emoface info` and gRPC GetInfo report."""
+        return {
+            "model_id": self.model_id,
+            "trained": self.trained,
+            "config": self.loaded.config.to_dict(),
+            "provenance": self.provenance,
+            "fps": FPS,
+            "sample_rate_hz": SAMPLE_RATE_HZ,
+            "controls": list(rig().names),
+            "emotions": list(EMOTIONS),
+            "default_options": RequestOptions().to_dict(),
+        }
+
+    # -- whole clips ----------------------------------------------------------
+    def raw_frames(self, audio: np.ndarray, emotion: EmotionTrack) -> np.ndarray:
+        """Network output ``(T, 174)`` for 16 kHz mono audio, before post-processing."""
+        audio = _check_audio(audio)
+        n_frames = frame_count(len(audio))
+        weights, intensity = emotion.at_frames(n_frames, FPS)
+        with self._lock:
+            return self.engine.infer(audio, weights, intensity)
+
+    def encode_locked(self, audio: np.ndarray) -> np.ndarray:
+        """Speech-encoder features of one window, serialised with other calls."""
+        with self._lock:
+            return self.engine.encode(audio)
+
+    def head_locked(self, features: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
+        """Audio2Rig on one window of features, serialised with other calls."""
+        with self._lock:
+            return self.engine.head(features, weights, intensity)
+
+    def animate(self, audio: np.ndarray, emotion: EmotionTrack, options: RequestOptions = RequestOptions()
+                ) -> Animation:
+        """Animate a whole clip of 16 kHz mono float32 audio."""
+        options = options.resolved()
+        raw = self.raw_frames(audio, emotion)
+        chain = PostFxChain(options.postfx, options.seed, FPS)
+        frames = chain.process(raw)
+        anim = Animation(frames, rig().names, FPS, options.to_dict(), self.provenance, emotion.to_obj(),
+                         tuple(o for o in chain.blinks.onsets if o < len(frames)))
+        return anim.subset(options.controls)
+
+    def stream(self, emotion: EmotionTrack, options: RequestOptions = RequestOptions(),
+               lookahead_s: float = 0.1, config=None):
+        """Open a streaming session (see :mod:`server.runtime.streaming`); ``config``: a ``StreamConfig``."""
+        from server.runtime.streaming import StreamConfig, StreamSession
+
+        return StreamSession(self, emotion, options, lookahead_s, config or StreamConfig())
+
+
+def _check_audio(audio: np.ndarray) -> np.ndarray:
+    audio = np.asarray(audio)
+    if audio.ndim != 1:
+        raise InputError(f"audio must be mono (n,), got shape {audio.shape}")
+    if audio.size == 0:
+        raise InputError("audio contains no samples")
+    if not np.all(np.isfinite(audio)):
+        raise InputError("audio contains NaN or infinite samples")
+    return audio.astype(np.float32, copy=False)

@@ -1,0 +1,41 @@
+"""Fixtures: a real service (gRPC + Live Link) on loopback port 0 around the tiny test model."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from emoface_testing import speechlike
+from server.grpc.app import create_server
+from server.grpc.service_config import ServiceConfig
+
+
+@pytest.fixture
+def ll_serve(pipeline):
+    """``ll_serve(**config_fields) -> server``: start a service with Live Link; stopped at teardown.
+
+    ``server.livelink_port`` is the bound Live Link port, ``server.grpc_address`` the gRPC address.
+    """
+    started = []
+
+    def start(**fields):
+        config = ServiceConfig(**{"port": 0, "grace_s": 1.0, "livelink_port": 0, **fields})
+        server, port = create_server(config, pipeline)
+        server.start()
+        server.grpc_address = f"127.0.0.1:{port}"
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop(0).wait(10)
+
+
+def _pcm16(duration_s: float, seed: int = 0) -> tuple[bytes, np.ndarray]:
+    ints = (speechlike(duration_s, 16000, seed=seed) * 32767).astype("<i2")
+    return ints.tobytes(), ints.astype(np.float32) / 32768.0
+
+
+@pytest.fixture
+def pcm16():
+    """``pcm16(duration_s, seed=0) -> (s16le bytes at 16 kHz, the float32 samples the server decodes them to)``."""
+    return _pcm16
