@@ -13,7 +13,7 @@ from typing import Any, Iterator, TextIO
 
 import soundfile as sf
 
-from model.checkpoint import checkpoint_id
+from model.metadata import checkpoint_id
 from server.bake import backends
 from server.bake.manifest import BakeLine, read_manifest
 from server.bake.progress import Progress

@@ -16,13 +16,14 @@ import numpy as np
 import torch
 
 from model.checkpoint import LoadedModel, load_model
-from model.constants import EMOTIONS, FPS, SAMPLE_RATE_HZ, frame_count
+from model.constants import FPS, frame_count
 from model.emotion import EmotionTrack
 from model.errors import InputError
 from model.inference import InferenceEngine
 from model.rig import rig
 from postfx.chain import PostFxChain
 from server.runtime.animation import Animation
+from server.runtime.model_info import model_info
 from server.runtime.options import RequestOptions
 
 log = logging.getLogger(__name__)
@@ -71,17 +72,7 @@ class Pipeline:
 
     def info(self) -> dict[str, Any]:
         """Everything `emoface info` and gRPC GetInfo report."""
-        return {
-            "model_id": self.model_id,
-            "trained": self.trained,
-            "config": self.loaded.config.to_dict(),
-            "provenance": self.provenance,
-            "fps": FPS,
-            "sample_rate_hz": SAMPLE_RATE_HZ,
-            "controls": list(rig().names),
-            "emotions": list(EMOTIONS),
-            "default_options": RequestOptions().to_dict(),
-        }
+        return model_info(self.loaded.metadata, self.loaded.path, self.loaded.sha256)
 
     # -- whole clips ----------------------------------------------------------
     def raw_frames(self, audio: np.ndarray, emotion: EmotionTrack) -> np.ndarray:
