@@ -21,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description="Animate speech audio (WAV/FLAC/OGG, any sample rate, mono or stereo). "
                                    "The output's extension picks the format: .csv, .json, .npz or .txt.")
     p.add_argument("audio", type=Path, help="audio file (WAV, FLAC or OGG)")
-    p.add_argument("-o", "--output", type=Path, required=True, help="output file: .csv, .json, .npz or .txt")
+    p.add_argument("-o", "--output", required=True, help="output file: .csv, .json, .npz or .txt")
     emo = p.add_mutually_exclusive_group()
     emo.add_argument("--emotion", default="neutral", help="NAME or NAME:INTENSITY (default: neutral)")
     emo.add_argument("--emotion-track", type=Path, help="JSON emotion track (time-coded keys)")
@@ -47,7 +47,8 @@ def build_request(args: argparse.Namespace) -> tuple[EmotionTrack, RequestOption
 
 
 def run(args: argparse.Namespace) -> int:
-    format_of(args.output)  # fail on a bad extension before any work
+    format_of(args.output)  # fail on a folder or a bad extension before any work (the text keeps a trailing /)
+    args.output = Path(args.output)
     track, options = build_request(args)
     if args.livelink_subject and not args.server:
         raise InputError("--livelink-subject needs --server (a running `emoface serve --livelink-port N`)")

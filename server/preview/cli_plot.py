@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
                           title=f"{args.animation.name}: {anim.num_frames} frames, {anim.duration_s:.2f} s "
                                 f"at {anim.fps:g} fps" + _model_note(anim))
     plot_animation(anim, args.output, options)
-    print(f"wrote {args.output} ({anim.num_frames} frames, {len(anim.blinks)} blinks marked)")
+    blinks = len(anim.blinks)
+    print(f"wrote {args.output} ({anim.num_frames} frames, {blinks} blink{'' if blinks == 1 else 's'} marked)")
     return 0
 
 

@@ -1,4 +1,5 @@
 """`emoface preview` and `emoface plot` as a user runs them: real subprocesses, real files."""
+import dataclasses
 
 import av
 import pytest
@@ -68,6 +69,15 @@ def test_plot_every_input_format(tmp_path, talking_anim, fmt):
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes().startswith(b"\x89PNG") and "wrote" in proc.stdout
 
+
+
+@pytest.mark.parametrize("blinks,words", [((), "0 blinks marked"), ((30,), "1 blink marked"),
+                                          ((30, 90), "2 blinks marked")])
+def test_plot_counts_blinks_in_words(tmp_path, talking_anim, blinks, words):
+    src = write(dataclasses.replace(talking_anim, blinks=blinks), tmp_path / "take.json")
+    proc = emoface("plot", src, "-o", tmp_path / "take.png", "--dpi", 40)
+    assert proc.returncode == 0, proc.stderr
+    assert f"frames, {words})" in proc.stdout
 
 BAD = [
     (["preview", "{missing}.json", "-o", "{tmp}/a.mp4"], "animation file not found"),
