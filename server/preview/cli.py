@@ -11,6 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
+from model.constants import SAMPLE_RATE_HZ
 from model.emotion import EmotionTrack
 from model.errors import InputError
 from server.cli.postfx_args import add_postfx_arguments, postfx_options_from_args
@@ -119,19 +120,21 @@ def _check_args(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     kind = _check_args(args)
-    from server.runtime.audio_io import decode_file  # heavy imports only once the arguments are valid
+    from server.runtime.audio_io import read_file, to_model_rate  # heavy imports only once the arguments are valid
     from server.preview.movie import PreviewOptions, write_preview, write_still
     from server.preview.render import RenderOptions
     from server.preview.video import VideoOptions
 
+    audio, rate_hz = None, None  # the source audio as it is: the video keeps its rate and channels
     if kind == "audio":
-        audio = decode_file(args.input)  # fail fast on bad audio, before loading the model
-        anims = _animate(args, audio)
+        audio, rate_hz = read_file(args.input)  # fail fast on bad audio, before loading the model
+        anims = _animate(args, to_model_rate(audio, rate_hz))
         if args.save_animation:
             write(anims[0], args.save_animation)
     else:
         anims = [read(args.input)]
-        audio = decode_file(args.audio) if args.audio else None
+        if args.audio:
+            audio, rate_hz = read_file(args.audio)
     if args.compare:
         anims.append(read(args.compare))
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
@@ -145,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote the frame at {args.at:g} s to {args.output}")
         return 0
     options = PreviewOptions(fps=args.fps, render=render, video=VideoOptions(crf=args.crf, preset=args.preset))
-    stats = write_preview(args.output, anims, audio, labels, options)
+    stats = write_preview(args.output, anims, audio, labels, options, rate_hz or SAMPLE_RATE_HZ)
     print(f"wrote {stats.num_frames} frames ({stats.duration_s:.2f} s at {stats.fps:g} fps, "
           f"{stats.width_px}x{stats.height_px}{', with audio' if audio is not None else ', no audio'}) "
           f"to {args.output} in {stats.wall_s:.1f} s ({stats.realtime_factor:.2f}x real time)")

@@ -39,6 +39,16 @@ class AudioLimits:
 
 def decode_bytes(data: bytes, limits: AudioLimits = AudioLimits()) -> np.ndarray:
     """Encoded WAV/FLAC/OGG bytes -> 16 kHz mono float32 ``(n,)``."""
+    return to_model_rate(*read_bytes(data, limits))
+
+
+def decode_file(path: str | Path, limits: AudioLimits = AudioLimits()) -> np.ndarray:
+    """Read an audio file -> 16 kHz mono float32."""
+    return to_model_rate(*read_file(path, limits))
+
+
+def read_bytes(data: bytes, limits: AudioLimits = AudioLimits()) -> tuple[np.ndarray, int]:
+    """Encoded WAV/FLAC/OGG bytes as they are: ``(samples (n, channels) float32, sample rate in Hz)``."""
     if not data:
         raise AudioError("audio is empty (0 bytes)")
     try:
@@ -52,15 +62,15 @@ def decode_bytes(data: bytes, limits: AudioLimits = AudioLimits()) -> np.ndarray
         samples, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise AudioError(f"cannot decode audio: {_sf_reason(exc)}") from None
-    return to_model_rate(samples, rate)
+    return samples, rate
 
 
-def decode_file(path: str | Path, limits: AudioLimits = AudioLimits()) -> np.ndarray:
-    """Read an audio file -> 16 kHz mono float32."""
+def read_file(path: str | Path, limits: AudioLimits = AudioLimits()) -> tuple[np.ndarray, int]:
+    """An audio file as it is: ``(samples (n, channels) float32, sample rate in Hz)``."""
     p = Path(path)
     if not p.is_file():
         raise AudioError(f"audio file not found: {p}")
-    return decode_bytes(p.read_bytes(), limits)
+    return read_bytes(p.read_bytes(), limits)
 
 
 def decode_pcm(data: bytes, encoding: str, sample_rate_hz: int, channels: int,
