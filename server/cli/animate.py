@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from pathlib import Path
+from typing import Callable, Iterator
 
+from model.constants import SAMPLE_RATE_HZ
 from model.emotion import EmotionTrack
 from model.errors import InputError
 from server.cli.postfx_args import add_postfx_arguments, postfx_options_from_args
@@ -14,6 +17,7 @@ from server.runtime.formats import format_of, write
 from server.runtime.options import RequestOptions
 
 log = logging.getLogger(__name__)
+PROGRESS_AFTER_S = 60.0  # clips at least this long show a progress bar on stderr
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -62,11 +66,28 @@ def run(args: argparse.Namespace) -> int:
         if not pipeline.trained:
             print(f"emoface: warning: model {pipeline.model_id} is UNTRAINED (placeholder weights); "
                   "its mouth will not follow speech", file=sys.stderr)
-        anim = pipeline.animate(audio, track, options)
+        with _progress_bar(len(audio) / SAMPLE_RATE_HZ) as progress:
+            anim = pipeline.animate(audio, track, options, progress)
     write(anim, args.output)
     print(f"wrote {anim.num_frames} frames ({anim.duration_s:.2f} s at {anim.fps:g} fps, "
           f"{len(anim.controls)} controls, seed {anim.options.get('seed')}) to {args.output}")
     return 0
+
+
+@contextlib.contextmanager
+def _progress_bar(duration_s: float) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for clips of at least :data:`PROGRESS_AFTER_S` seconds (None below)."""
+    if duration_s < PROGRESS_AFTER_S:
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(desc=f"animating {duration_s:.0f} s", unit="window", file=sys.stderr, dynamic_ncols=True) as bar:
+        def update(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield update
 
 
 def _animate_remote(args: argparse.Namespace, track: EmotionTrack, options: RequestOptions):
