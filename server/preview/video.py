@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 class VideoError(RuntimeError):
-    """ffmpeg failed or was missing (not a user input problem)."""
+    """ffmpeg failed (not a user input problem)."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,9 @@ def ffmpeg_exe() -> str:
     """Path of the ffmpeg binary (from ``imageio-ffmpeg``)."""
     try:
         import imageio_ffmpeg
-    except ImportError:  # pragma: no cover - a packaging problem
-        raise VideoError("preview needs the imageio-ffmpeg package: pip install imageio-ffmpeg") from None
+    except ImportError:
+        raise ModuleNotFoundError("preview needs imageio-ffmpeg: pip install 'emoface-bridge[preview]'",
+                                  name="imageio_ffmpeg") from None
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
