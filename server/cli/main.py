@@ -41,10 +41,6 @@ COMMAND_EXTRAS = {"preview": "preview", "plot": "preview", "blink": "blink", "co
                   "evaluate": "train", "ship": "train", "convert": "hf"}
 
 
-class UsageError(InputError):
-    """Bad command-line usage detected after parsing."""
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="emoface", description="EmoFace Bridge: speech + emotion -> MetaHuman face")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
