@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 from model.constants import SAMPLE_RATE_HZ
 from model.emotion import EmotionTrack
 from model.errors import InputError
-from server.cli.postfx_args import add_postfx_arguments, postfx_options_from_args
+from server.cli.arguments import add_animation_arguments, load_pipeline, request_from_args
 from server.runtime.audio_io import decode_file
 from server.runtime.formats import format_of, write
 from server.runtime.options import RequestOptions
@@ -26,15 +26,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "The output's extension picks the format: .csv, .json, .npz or .txt.")
     p.add_argument("audio", type=Path, help="audio file (WAV, FLAC or OGG)")
     p.add_argument("-o", "--output", required=True, help="output file: .csv, .json, .npz or .txt")
-    emo = p.add_mutually_exclusive_group()
-    emo.add_argument("--emotion", default="neutral", help="NAME or NAME:INTENSITY (default: neutral)")
-    emo.add_argument("--emotion-track", type=Path, help="JSON emotion track (time-coded keys)")
-    p.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped model)")
-    p.add_argument("--seed", type=int, help="seed for blinks and gaze (default: random, reported in .json output)")
     p.add_argument("--controls", default="", help="comma-separated control and/or group names to output")
     p.add_argument("--threads", type=int, help="PyTorch threads (default: PyTorch's choice)")
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of linear layers")
-    add_postfx_arguments(p)
+    add_animation_arguments(p, seed_help="seed for blinks and gaze (default: random, reported in .json output)")
     remote = p.add_argument_group("remote", "animate through a running `emoface serve`")
     remote.add_argument("--server", metavar="HOST:PORT", help="use the gRPC service instead of a local model")
     remote.add_argument("--token-file", type=Path, help="file holding the bearer token for --server")
@@ -44,10 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def build_request(args: argparse.Namespace) -> tuple[EmotionTrack, RequestOptions]:
-    """Emotion track and request options from parsed arguments (shared with other commands)."""
-    track = EmotionTrack.load(args.emotion_track) if args.emotion_track else EmotionTrack.parse(args.emotion)
-    controls = tuple(c.strip() for c in args.controls.split(",") if c.strip())
-    return track, RequestOptions(postfx_options_from_args(args), controls, args.seed)
+    """Emotion track and request options from parsed arguments."""
+    return request_from_args(args, tuple(c.strip() for c in args.controls.split(",") if c.strip()))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,12 +53,7 @@ def run(args: argparse.Namespace) -> int:
         anim = _animate_remote(args, track, options)
     else:
         audio = decode_file(args.audio)  # fail fast on bad audio, before loading the model
-        from server.runtime.pipeline import Pipeline, RuntimeOptions
-
-        pipeline = Pipeline.load(args.checkpoint, RuntimeOptions(threads=args.threads, quantize=args.quantize))
-        if not pipeline.trained:
-            print(f"emoface: warning: model {pipeline.model_id} is UNTRAINED (placeholder weights); "
-                  "its mouth will not follow speech", file=sys.stderr)
+        pipeline = load_pipeline(args.checkpoint, args.threads, args.quantize)
         with _progress_bar(len(audio) / SAMPLE_RATE_HZ) as progress:
             anim = pipeline.animate(audio, track, options, progress)
     write(anim, args.output)

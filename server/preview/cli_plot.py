@@ -18,8 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--groups", default="", help="comma-separated groups, one panel each "
                                                 f"(default: {','.join(DEFAULT_GROUPS)})")
     p.add_argument("--controls", default="", help="comma-separated control names for an extra panel")
-    p.add_argument("--max-legend", type=int, default=8, help="controls per panel drawn in colour (default 8)")
-    p.add_argument("--dpi", type=int, default=100, help="image resolution (default 100)")
+    p.add_argument("--max-legend", type=int, default=8, help="controls per panel drawn in colour (default %(default)s)")
+    p.add_argument("--dpi", type=int, default=100, help="image resolution (default %(default)s)")
 
 
 def _split(text: str) -> tuple[str, ...]:

@@ -24,6 +24,7 @@ PCM_ENCODINGS = {"s16le": np.dtype("<i2"), "f32le": np.dtype("<f4")}
 MIN_SAMPLE_RATE_HZ = 4_000
 MAX_SAMPLE_RATE_HZ = 192_000
 MAX_CHANNELS = 8
+MAX_CLIP_S = 300.0  # longest clip the service accepts unless configured otherwise
 
 
 class AudioError(InputError):
