@@ -34,8 +34,8 @@ def run(args: argparse.Namespace) -> int:
         from training.phones import save_alignment
 
         spans = align(decode_file(args.audio), args.text)
-        save_alignment(spans, args.corpusput)
-        print(f"{len(spans)} phones over {spans[-1].end_s:.2f} s -> {args.corpusput}")
+        save_alignment(spans, args.output)
+        print(f"{len(spans)} phones over {spans[-1].end_s:.2f} s -> {args.output}")
         return 0
     if args.verb == "import":
         from training.corpus.align import import_recordings
