@@ -8,6 +8,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from emoface_testing import encode_audio, speechlike
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,6 +34,7 @@ def test_base_dependencies_leave_the_optional_packages_to_extras():
     assert any(d.startswith("matplotlib") for d in extras["preview"])
 
 
+@pytest.mark.slow
 def test_animate_and_info_run_without_any_optional_package(tmp_path, tiny_checkpoint):
     wav = tmp_path / "line.wav"
     wav.write_bytes(encode_audio(speechlike(1.0, 22050), 22050))
@@ -49,6 +52,7 @@ def test_serve_modules_import_without_any_optional_package():
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_a_command_needing_an_extra_names_it(tmp_path, tiny_checkpoint):
     wav = tmp_path / "line.wav"
     wav.write_bytes(encode_audio(speechlike(1.0), 16000))

@@ -107,6 +107,7 @@ def test_a_bad_line_fails_alone(tmp_path, tiny_checkpoint):
     assert not (tmp_path / "out" / "corrupt.json").exists()
 
 
+@pytest.mark.slow
 def test_cli_exit_codes(tmp_path, tiny_checkpoint):
     rows = _make_lines(tmp_path, 1)
     ok = subprocess.run([*EMOFACE, "bake", str(_write_jsonl(tmp_path / "m.jsonl", rows)), "-o", str(tmp_path / "o"),

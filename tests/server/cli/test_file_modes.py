@@ -20,6 +20,7 @@ def _mode(path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.slow
 def test_outputs_follow_the_umask(tmp_path, tiny_checkpoint, umask_022):
     wav = tmp_path / "line.wav"
     wav.write_bytes(encode_audio(speechlike(1.0), 16000))

@@ -1,9 +1,12 @@
 """Long clips show progress on stderr while they animate; short ones print nothing extra."""
 from __future__ import annotations
 
+import pytest
+
 from emoface_testing import emoface, encode_audio, speechlike
 
 
+@pytest.mark.slow
 def test_long_clip_shows_progress_short_clip_does_not(tmp_path, tiny_checkpoint):
     for seconds in (61.0, 2.0):
         wav = tmp_path / f"{seconds:g}.wav"

@@ -29,6 +29,7 @@ def anim_file(tmp_path, talking_anim):
     return write(talking_anim, tmp_path / "take.json")
 
 
+@pytest.mark.slow
 def test_preview_audio_animates_then_renders_offline_and_streamed(tmp_path, wav, tiny_checkpoint):
     out, saved = tmp_path / "line.mp4", tmp_path / "line.npz"
     proc = emoface("preview", wav, "--emotion", "happy:0.8", "--seed", 3, "--checkpoint", tiny_checkpoint,
@@ -49,6 +50,7 @@ def _audio_stream(path):
         return a.rate, a.channels
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rate_hz,channels", [(44100, 2), (22050, 1), (8000, 1)])
 def test_preview_keeps_the_source_audio_rate_and_channels(tmp_path, anim_file, tiny_checkpoint, rate_hz, channels):
     mono = speechlike(1.0, rate_hz)
