@@ -10,6 +10,9 @@ Both encoders take 16 kHz mono audio ``(B, n)`` and return ``(B, T, width)`` wit
 Interpolation maps frame centres by time, so windows that start on a 0.1 s boundary see
 identical features for shared frames.
 
+The Whisper path is plain PyTorch (:mod:`model.whisper`); only the wav2vec2 encoder needs
+``transformers``, imported when one is built.
+
 For training, each encoder splits into ``frozen_features`` (the part that is never trained:
 the whole encoder when frozen, else wav2vec2's CNN) and ``from_frozen`` (the rest), so the
 frozen part's output can be cached; ``from_frozen(frozen_features(a)) == forward(a)``.
@@ -19,12 +22,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from transformers import Wav2Vec2Config, Wav2Vec2Model, WhisperConfig
-from transformers.audio_utils import mel_filter_bank
-from transformers.models.whisper.modeling_whisper import WhisperEncoder
 
 from model.config import EmoFaceConfig
 from model.constants import FPS, SAMPLE_RATE_HZ, frame_count
+from model.whisper import WhisperEncoder, mel_filters
 
 ENCODER_HZ = 50
 MEL_HOP = SAMPLE_RATE_HZ // 100  # 160 samples: 100 Hz log-mel
@@ -47,19 +48,13 @@ def resample_frames(x: torch.Tensor, num_frames: int, src_hz: float = ENCODER_HZ
 
 
 class WhisperAudioEncoder(nn.Module):
-    """Whisper encoder (``transformers.WhisperEncoder`` weights) with a sliced positional table."""
+    """Whisper encoder (weights as ``transformers.WhisperEncoder`` names them) with a sliced positional table."""
 
     def __init__(self, config: EmoFaceConfig):
         super().__init__()
-        hf = WhisperConfig(d_model=config.audio_width, encoder_layers=config.audio_layers,
-                           encoder_attention_heads=config.audio_heads, encoder_ffn_dim=config.audio_ffn,
-                           num_mel_bins=config.n_mels, max_source_positions=config.audio_max_positions,
-                           decoder_layers=1, decoder_attention_heads=config.audio_heads, dropout=0.0)
-        hf._attn_implementation = "sdpa"
-        self.model = WhisperEncoder(hf)
-        mel = mel_filter_bank(num_frequency_bins=MEL_FFT // 2 + 1, num_mel_filters=config.n_mels, min_frequency=0.0,
-                              max_frequency=SAMPLE_RATE_HZ / 2, sampling_rate=SAMPLE_RATE_HZ, norm="slaney",
-                              mel_scale="slaney")
+        self.model = WhisperEncoder(config.n_mels, config.audio_width, config.audio_layers, config.audio_heads,
+                                    config.audio_ffn, config.audio_max_positions)
+        mel = mel_filters(config.n_mels, MEL_FFT, SAMPLE_RATE_HZ)  # (F, M)
         self.register_buffer("mel_filters", torch.tensor(mel.T, dtype=torch.float32), persistent=False)  # (M, F)
         self.register_buffer("window", torch.hann_window(MEL_FFT), persistent=False)
         self.max_positions = config.audio_max_positions
@@ -83,7 +78,7 @@ class WhisperAudioEncoder(nn.Module):
             raise ValueError(f"Whisper encoder input of {h.shape[1]} frames exceeds {self.max_positions}")
         h = h + m.embed_positions.weight[: h.shape[1]]
         for layer in m.layers:
-            h = layer(h, None)
+            h = layer(h)
         h = m.layer_norm(h)
         return resample_frames(h, frame_count(n))
 
@@ -109,6 +104,8 @@ class Wav2Vec2AudioEncoder(nn.Module):
 
     def __init__(self, config: EmoFaceConfig):
         super().__init__()
+        from transformers import Wav2Vec2Config, Wav2Vec2Model  # lazy: transformers takes seconds to import
+
         hf = Wav2Vec2Config(hidden_size=config.audio_width, num_hidden_layers=config.audio_layers,
                             num_attention_heads=config.audio_heads, intermediate_size=config.audio_ffn,
                             mask_time_prob=0.0, layerdrop=0.0)

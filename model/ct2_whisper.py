@@ -9,7 +9,6 @@ Only ``encoder/*`` variables are converted, to the names of ``transformers``'
 """
 from __future__ import annotations
 
-import json
 import struct
 from functools import cache
 from importlib.util import find_spec

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from model.constants import EMOTIONS, FPS, NEUTRAL_INDEX, UnknownEmotionError, emotion_index
+from model.constants import EMOTIONS, FPS, UnknownEmotionError, emotion_index
 from model.errors import InputError
 
 
@@ -201,10 +201,3 @@ def key_from_obj(obj: Any) -> EmotionKey:
     except (TypeError, ValueError) as exc:
         raise EmotionSpecError(f"bad emotion key {obj!r}: {exc}") from None
     return EmotionKey(time_s, weights, parse_intensity(obj.get("intensity", 1.0)), transition_s)
-
-
-def neutral_blend(weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
-    """Mix ``(T, 7)`` weights toward neutral by ``(T,)`` intensity: 0 gives pure neutral."""
-    neutral = np.zeros(len(EMOTIONS), dtype=weights.dtype)
-    neutral[NEUTRAL_INDEX] = 1.0
-    return intensity[:, None] * weights + (1.0 - intensity[:, None]) * neutral

@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
+import secrets
 from functools import cache
 from pathlib import Path
 from typing import Iterator
@@ -27,11 +27,14 @@ def _sha256(path: str, _mtime_ns: int, _size: int) -> str:
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it over ``path`` on success only."""
+    """Yield a temporary path beside ``path``; rename it over ``path`` on success only.
+
+    The file is created with mode 0666 minus the umask, like any file a program creates
+    (``tempfile.mkstemp`` would make it 0600 and the rename would keep that).
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    tmp = _create_temp_file(target)
     try:
         yield Path(tmp)
         with open(tmp, "rb") as fh:
@@ -40,3 +43,15 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _create_temp_file(target: Path) -> str:
+    """A new empty file ``.NAME.XXXXXXXX.tmp`` beside ``target``, created exclusively, mode 0666 & ~umask."""
+    for _ in range(100):
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return str(tmp)
+    raise FileExistsError(f"no free temporary file name beside {target}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from typing import Callable
 
 import numpy as np
 import torch
@@ -92,14 +93,21 @@ class InferenceEngine:
                    for x in (features, weights, intensity))
         return self.model.head(f, w, i)[0].numpy()
 
-    def infer(self, audio: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
-        """Whole clip of any length -> ``(T, 174)`` float32, windowed and cross-faded."""
+    def infer(self, audio: np.ndarray, weights: np.ndarray, intensity: np.ndarray,
+              progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """Whole clip of any length -> ``(T, 174)`` float32, windowed and cross-faded.
+
+        progress: called as ``progress(windows_done, windows_total)`` after each window.
+        """
         total = frame_count(len(audio))
         if total == 0:
             return np.zeros((0, self.model.config.num_controls), np.float32)
         starts = window_starts(total, self.window_frames, self.overlap_frames)
         if len(starts) == 1:
-            return self.forward(audio, weights[:total], intensity[:total]).astype(np.float32)
+            out = self.forward(audio, weights[:total], intensity[:total]).astype(np.float32)
+            if progress is not None:
+                progress(1, 1)
+            return out
         acc = np.zeros((total, self.model.config.num_controls))
         norm = np.zeros(total)
         for k, s in enumerate(starts):
@@ -111,5 +119,7 @@ class InferenceEngine:
             w = blend_weights(e - s, ramp_in, ramp_out)
             acc[s:e] += out * w[:, None]
             norm[s:e] += w
+            if progress is not None:
+                progress(k + 1, len(starts))
         log.debug("inferred %d frames in %d windows", total, len(starts))
         return (acc / norm[:, None]).astype(np.float32)

@@ -1,9 +1,10 @@
 """Savitzky-Golay smoothing along time (paper: window 15, order 3, edge mode "nearest").
 
-Implemented as a correlation with ``savgol_coeffs`` over an edge-padded signal, which is
-what ``scipy.signal.savgol_filter(mode="nearest")`` computes, so :class:`StreamSmoother`
-can reproduce the offline result frame by frame. A stream that cannot wait for the full
-half window uses an asymmetric window (``lookahead_frames``) evaluated off-centre.
+Implemented as a correlation with Savitzky-Golay taps (:func:`savgol_taps`) over an
+edge-padded signal, which is what ``scipy.signal.savgol_filter(mode="nearest")`` computes,
+so :class:`StreamSmoother` can reproduce the offline result frame by frame. A stream that
+cannot wait for the full half window uses an asymmetric window (``lookahead_frames``)
+evaluated off-centre.
 """
 from __future__ import annotations
 
@@ -45,14 +46,22 @@ def raise_even(window: int) -> None:
 
 def _coeffs(opts: SmoothingOptions, lookahead: int) -> tuple[np.ndarray, int]:
     """Correlation taps and left extent for a window reaching ``lookahead`` frames ahead."""
-    from scipy.signal import savgol_coeffs  # lazy: scipy.signal costs about a second to import
-
     h = opts.half_window
     lookahead = min(lookahead, h)
     left = opts.window_frames - 1 - lookahead
-    # savgol_coeffs' default "conv" ordering is reversed; use_="dot" gives taps for x[t-left..t+lookahead]
-    taps = savgol_coeffs(opts.window_frames, opts.polyorder, pos=left, use="dot")
-    return taps.astype(np.float64), left
+    return savgol_taps(opts.window_frames, opts.polyorder, left), left
+
+
+def savgol_taps(window_frames: int, polyorder: int, left: int) -> np.ndarray:
+    """Savitzky-Golay taps ``(window_frames,)`` for ``x[t-left .. t+window_frames-1-left]``: the value at
+    ``t`` of the least-squares polynomial of degree ``polyorder`` over the window (what
+    ``scipy.signal.savgol_coeffs(window_frames, polyorder, pos=left, use="dot")`` returns, without
+    importing scipy.signal, which takes about a second)."""
+    x = np.arange(-left, window_frames - left, dtype=np.float64)  # (W,) frame offsets from t
+    vandermonde = x ** np.arange(polyorder + 1).reshape(-1, 1)  # (P+1, W)
+    unit = np.zeros(polyorder + 1)
+    unit[0] = 1.0  # the polynomial's value (derivative 0) at offset 0
+    return np.linalg.lstsq(vandermonde, unit, rcond=None)[0]
 
 
 def smooth(frames: np.ndarray, opts: SmoothingOptions) -> np.ndarray:

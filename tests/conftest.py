@@ -24,3 +24,12 @@ def pipeline(tiny_checkpoint):
     from server.runtime.pipeline import Pipeline
 
     return Pipeline.load(tiny_checkpoint)
+
+
+def pytest_collection_modifyitems(items):
+    """Mark as slow what needs an expensive fixture: the synthetic speech corpus (Piper + espeak-ng, ~10 s)
+    and the protocol core built with sanitizers (~30 s of g++). ``-m "not slow"`` skips them; CI runs all."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "corpus" in getattr(item, "fixturenames", ()) or params.get("driver") == "sanitized":
+            item.add_marker(pytest.mark.slow)

@@ -9,7 +9,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("corpus", help="build the synthetic speech corpus")
     verbs = p.add_subparsers(dest="verb", required=True, metavar="VERB")
     b = verbs.add_parser("build", help="synthesise utterances with phone timings (rerun to resume)")
-    b.add_argument("--out", type=Path, required=True, help="corpus folder")
+    b.add_argument("--corpus", "--out", dest="corpus", type=Path, required=True,
+                   help="corpus folder (the --corpus of train configs and evaluate; --out is the old spelling)")
     b.add_argument("--scale", choices=["quick", "small", "full"], default="small",
                    help="quick: a few lines (tests); small: ~360 lines; full: ~1400 lines")
     b.add_argument("--count", type=int, help="number of Piper utterances (overrides --scale)")
@@ -22,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     a.add_argument("-o", "--output", type=Path, required=True, help="phones JSON")
     i = verbs.add_parser("import", help="add recordings (DIR/*.wav with *.txt transcripts) to a corpus")
     i.add_argument("folder", type=Path)
-    i.add_argument("--out", type=Path, required=True, help="corpus folder")
+    i.add_argument("--corpus", "--out", dest="corpus", type=Path, required=True, help="corpus folder")
     i.add_argument("--split", default="val", choices=["train", "val"], help="split of the recordings (default val)")
 
 
@@ -39,12 +40,12 @@ def run(args: argparse.Namespace) -> int:
     if args.verb == "import":
         from training.corpus.align import import_recordings
 
-        added = import_recordings(args.folder, args.out, args.split)
-        print(f"imported {added} recordings into {args.out}")
+        added = import_recordings(args.folder, args.corpus, args.split)
+        print(f"imported {added} recordings into {args.corpus}")
         return 0
     from training.corpus.build import build
 
-    added = build(args.out, args.scale, args.seed, args.count, espeak_count=args.espeak_count,
+    added = build(args.corpus, args.scale, args.seed, args.count, espeak_count=args.espeak_count,
                   command=getattr(args, "command_line", None))
-    print(f"added {added} utterances to {args.out} (manifest: {args.out / 'manifest.jsonl'})")
+    print(f"added {added} utterances to {args.corpus} (manifest: {args.corpus / 'manifest.jsonl'})")
     return 0

@@ -16,7 +16,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reference-corpus", type=Path,
                    help="corpus whose train split fits the emotion classifier and the energy baseline "
                         "(default: --corpus; needed for a folder of imported recordings)")
-    p.add_argument("--json", type=Path, help="also write the metrics as JSON")
+    p.add_argument("--report", "--json", dest="report", type=Path, metavar="PATH",
+                   help="also write the metrics to this JSON file (--json is the old spelling)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,6 +26,6 @@ def run(args: argparse.Namespace) -> int:
     report = evaluate(args.checkpoint, args.corpus, args.split, args.max_utterances, voice=args.voice,
                       reference_corpus=args.reference_corpus)
     print(format_report(report))
-    if args.json:
-        write_report(report, args.json)
+    if args.report:
+        write_report(report, args.report)
     return 0

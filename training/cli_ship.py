@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from model.checkpoint import default_checkpoint_path
+from model.metadata import default_checkpoint_path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

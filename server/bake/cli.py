@@ -17,7 +17,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, help="output directory")
     p.add_argument("--format", action="append", choices=FORMATS, dest="formats",
                    help="output format (repeatable; default json)")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes or Ray actors (default 1)")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes or Ray actors (default %(default)s)")
     p.add_argument("--ray", metavar="ADDRESS", help="bake on Ray: 'local' starts one here, 'auto' joins the "
                                                     "running cluster, or ray://HOST:PORT")
     p.add_argument("--checkpoint", help="model checkpoint (default: the shipped model)")

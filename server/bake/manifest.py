@@ -44,8 +44,11 @@ def default_seed(line_id: str) -> int:
     return int.from_bytes(hashlib.sha256(line_id.encode()).digest()[:4], "big")
 
 
-def read_manifest(path: str | Path) -> list[BakeLine]:
-    """Parse and validate a manifest; raise :class:`ManifestError` listing every problem."""
+def read_manifest(path: str | Path, require_audio: bool = False) -> list[BakeLine]:
+    """Parse and validate a manifest; raise :class:`ManifestError` listing every problem.
+
+    require_audio: a line whose audio file does not exist is a problem too (a bake needs it).
+    """
     p = Path(path)
     if not p.is_file():
         raise ManifestError(f"manifest not found: {p}")
@@ -57,6 +60,8 @@ def read_manifest(path: str | Path) -> list[BakeLine]:
             if line.line_id in seen:
                 raise InputError(f"duplicate id {line.line_id!r}")
             seen.add(line.line_id)
+            if require_audio and not line.audio.is_file():
+                raise InputError(f"audio file not found: {line.audio}")
             lines.append(line)
         except InputError as exc:
             problems.append(f"line {number}: {exc}")

@@ -13,7 +13,7 @@ from typing import Any, Iterator, TextIO
 
 import soundfile as sf
 
-from model.checkpoint import checkpoint_id
+from model.metadata import checkpoint_id
 from server.bake import backends
 from server.bake.manifest import BakeLine, read_manifest
 from server.bake.progress import Progress
@@ -76,7 +76,7 @@ class _Planned:
 
 def run_bake(cfg: BakeConfig, stream: TextIO = sys.stderr) -> BakeSummary:
     start = time.monotonic()
-    lines = read_manifest(cfg.manifest)
+    lines = read_manifest(cfg.manifest, require_audio=True)  # every problem before anything is baked
     model_id = checkpoint_id(cfg.checkpoint)
     cfg.outdir.mkdir(parents=True, exist_ok=True)
     removed = remove_stale_temp_files(cfg.outdir)
@@ -85,7 +85,8 @@ def run_bake(cfg: BakeConfig, stream: TextIO = sys.stderr) -> BakeSummary:
     summary = BakeSummary()
     todo = _plan(lines, cfg, model_id, summary)
     todo.sort(key=lambda p: -p.audio_s)  # longest first keeps workers busy to the end
-    progress = Progress(len(todo), sum(p.audio_s for p in todo), stream)
+    progress = Progress(len(lines), sum(p.audio_s for p in todo), stream,
+                        skipped=summary.count("skipped"), failed=summary.count("failed"))
     by_id = {p.line.line_id: p for p in todo}
     try:
         for result in _dispatch(_jobs(todo, cfg, model_id, summary, by_id), cfg):

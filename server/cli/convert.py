@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from model.config import EmoFaceConfig
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("convert", help="convert reference or Hugging Face weights to a checkpoint")
@@ -17,13 +19,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--reference", type=Path, help="EmoFace reference-code state dict (.pth)")
     src.add_argument("--hf-encoder", type=Path, help="local Hugging Face wav2vec2 or Whisper directory")
     p.add_argument("--preset", default="paper", choices=["paper", "small"], help="network preset for --hf-encoder")
-    p.add_argument("--heads", type=int, help="attention heads of the reference Audio2Rig (default 8)")
+    heads = EmoFaceConfig.paper().num_heads
+    p.add_argument("--heads", type=int, help=f"attention heads of the reference Audio2Rig (default {heads})")
     p.add_argument("-o", "--output", type=Path, required=True, help="output .safetensors checkpoint")
 
 
 def run(args: argparse.Namespace) -> int:
     from model.checkpoint import save_checkpoint
-    from model.config import EmoFaceConfig
     from model.convert import hf_encoder_config, load_hf_audio_encoder, load_reference_checkpoint
     from model.network import EmoFace
 

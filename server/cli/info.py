@@ -13,9 +13,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from server.runtime.pipeline import Pipeline
+    from server.runtime.model_info import checkpoint_info  # reads the metadata only: no torch
 
-    info = Pipeline.load(args.checkpoint).info()
+    info = checkpoint_info(args.checkpoint)
     if args.json:
         print(json.dumps(info, indent=2))
         return 0

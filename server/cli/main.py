@@ -34,8 +34,11 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class UsageError(InputError):
-    """Bad command-line usage detected after parsing."""
+# What installs a module the base install leaves out: by module first, then by command.
+MODULE_EXTRAS = {"transformers": "hf", "ray": "ray", "matplotlib": "preview", "imageio_ffmpeg": "preview",
+                 "PIL": "preview"}
+COMMAND_EXTRAS = {"preview": "preview", "plot": "preview", "blink": "blink", "corpus": "train", "train": "train",
+                  "evaluate": "train", "ship": "train", "convert": "hf"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,10 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     # Only import the module of the chosen subcommand; list the others by name.
     chosen = next((a for a in argv if not a.startswith("-")), None)
     for name, (module, help_text) in SUBCOMMANDS.items():
-        if name == chosen:
-            importlib.import_module(module).add_parser(sub)
-        else:
+        if name != chosen:
             sub.add_parser(name, help=help_text, add_help=False)
+            continue
+        try:
+            importlib.import_module(module).add_parser(sub)
+        except ModuleNotFoundError as exc:
+            return _missing_extra(exc, name)
     args = parser.parse_args(argv)
     args.command_line = "emoface " + shlex.join(argv)  # for provenance records
     if args.command is None:
@@ -70,12 +76,24 @@ def main(argv: list[str] | None = None) -> int:
     except ServiceError as exc:  # a failure reported by a remote service: one line, not a traceback
         print(f"emoface {args.command}: service error: {exc}", file=sys.stderr)
         return 1
+    except ModuleNotFoundError as exc:
+        return _missing_extra(exc, args.command)
     except BrokenPipeError:  # output piped into a command that stopped reading (e.g. `| head`)
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
         print(f"emoface {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _missing_extra(exc: ModuleNotFoundError, command: str) -> int:
+    """An optional dependency is not installed: one line naming the extra that installs it (exit 2)."""
+    extra = MODULE_EXTRAS.get((exc.name or "").split(".")[0]) or COMMAND_EXTRAS.get(command)
+    if extra is None:
+        raise exc
+    print(f"emoface {command}: error: this needs the {exc.name!r} package, which is not installed; "
+          f"install it with: pip install 'emoface-bridge[{extra}]'", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ new calls are refused, in-flight calls get ``--grace-s`` seconds to finish.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -16,43 +17,62 @@ import sys
 import threading
 import time
 
-from server.grpc.service_config import ServiceConfig
+from server.grpc.service_config import MIB, ServiceConfig
 
 log = logging.getLogger(__name__)
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(ServiceConfig)}
 
 # flag -> (ServiceConfig field, type, help)
 _FLAGS: dict[str, tuple[str, type | None, str]] = {
-    "--host": ("host", str, "address to bind (default 127.0.0.1; others need TLS or --insecure)"),
-    "--port": ("port", int, "TCP port (default 50051; 0 = any free port)"),
+    "--host": ("host", str, "address to bind (others than loopback need TLS or --insecure)"),
+    "--port": ("port", int, "TCP port (0 = any free port)"),
     "--tls-cert": ("tls_cert", str, "PEM server certificate chain (enables TLS)"),
     "--tls-key": ("tls_key", str, "PEM private key of --tls-cert"),
     "--tls-client-ca": ("tls_client_ca", str, "PEM CA bundle; clients must present a certificate it signed"),
     "--token-file": ("token_file", str, "bearer tokens, one per line: TOKEN [animate|info]"),
     "--token-env": ("token_env", str, "name of an environment variable holding a bearer token"),
-    "--checkpoint": ("checkpoint", str, "model checkpoint (default: the shipped model)"),
+    "--checkpoint": ("checkpoint", str, "model checkpoint"),
     "--threads": ("torch_threads", int, "PyTorch intra-op threads"),
-    "--max-clip-s": ("max_clip_s", float, "longest clip or stream in seconds (default 300)"),
-    "--max-chunk-s": ("max_chunk_s", float, "longest stream chunk in seconds (default 10)"),
-    "--max-message-bytes": ("max_message_bytes", int, "largest gRPC message (default 64 MiB)"),
-    "--stream-idle-timeout-s": ("stream_idle_timeout_s", float, "end a silent stream after this long (default 30)"),
-    "--max-concurrent-requests": ("max_concurrent_requests", int, "Animate calls + streams at once (default 32)"),
-    "--inference-workers": ("inference_workers", int, "threads running model work (default 2)"),
-    "--lookahead-s": ("default_lookahead_s", float, "default stream lookahead in seconds (default 0.1)"),
-    "--grace-s": ("grace_s", float, "shutdown grace period in seconds (default 10)"),
-    "--metrics-port": ("metrics_port", int, "serve Prometheus /metrics on this port (default off)"),
-    "--metrics-host": ("metrics_host", str, "address of the metrics endpoint (default 127.0.0.1)"),
+    "--max-clip-s": ("max_clip_s", float, "longest clip or stream in seconds"),
+    "--max-chunk-s": ("max_chunk_s", float, "longest stream chunk in seconds"),
+    "--max-message-bytes": ("max_message_bytes", int, "largest gRPC message in bytes"),
+    "--stream-idle-timeout-s": ("stream_idle_timeout_s", float, "end a silent stream after this many seconds"),
+    "--max-concurrent-requests": ("max_concurrent_requests", int, "Animate calls + streams at once"),
+    "--inference-workers": ("inference_workers", int, "threads running model work"),
+    "--lookahead-s": ("default_lookahead_s", float, "stream lookahead in seconds when a stream names none"),
+    "--grace-s": ("grace_s", float, "shutdown grace period in seconds"),
+    "--metrics-port": ("metrics_port", int, "serve Prometheus /metrics on this port"),
+    "--metrics-host": ("metrics_host", str, "address of the metrics endpoint"),
     "--log-format": ("log_format", str, "text or json"),
-    "--livelink-port": ("livelink_port", int, "serve the Live Link TCP protocol on this port (default off; 0 = any)"),
-    "--livelink-host": ("livelink_host", str, "address of the Live Link listener (default 127.0.0.1)"),
-    "--livelink-face": ("livelink_face", str, "HOST:PORT: also send Live Link Face UDP packets there (default off)"),
+    "--livelink-port": ("livelink_port", int, "serve the Live Link TCP protocol on this port (0 = any)"),
+    "--livelink-host": ("livelink_host", str, "address of the Live Link listener"),
+    "--livelink-face": ("livelink_face", str, "HOST:PORT: also send Live Link Face UDP packets there"),
 }
 
 
+DESCRIPTION = ("Run the gRPC service (and, if asked, Live Link). Settings come from the flags, EMOFACE_* "
+               "environment variables and an optional --config file, in that order of precedence. SIGTERM or "
+               "SIGINT stop gracefully: new calls are refused and calls in progress get --grace-s seconds.")
+_IN_WORDS = {"checkpoint": "the shipped model", "torch_threads": "PyTorch's choice", "metrics_port": "off",
+             "livelink_port": "off", "livelink_face": "off",
+             "max_message_bytes": f"{_DEFAULTS['max_message_bytes'] // MIB} MiB"}  # defaults better read in words
+
+
+def _with_default(help_text: str, dest: str) -> str:
+    """``help_text (default X)``, X read from :class:`ServiceConfig`'s field default (None: no default shown)."""
+    if dest in _IN_WORDS:
+        return f"{help_text} (default: {_IN_WORDS[dest]})"
+    default = _DEFAULTS[dest]
+    if default is None:
+        return help_text
+    return f"{help_text} (default {default:g})" if isinstance(default, float) else f"{help_text} (default {default})"
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("serve", help="run the gRPC service", description=__doc__.splitlines()[0])
+    p = subparsers.add_parser("serve", help="run the gRPC service", description=DESCRIPTION)
     p.add_argument("--config", metavar="FILE", help="TOML or JSON file of settings (field names of ServiceConfig)")
     for flag, (dest, kind, help_text) in _FLAGS.items():
-        p.add_argument(flag, dest=dest, type=kind, default=None, help=help_text)
+        p.add_argument(flag, dest=dest, type=kind, default=None, help=_with_default(help_text, dest))
     p.add_argument("--insecure", action="store_true", default=None,
                    help="allow plaintext on a non-loopback address (anyone on the network can call the service)")
     p.add_argument("--quantize", action="store_true", default=None, help="int8 dynamic quantisation of the model")

@@ -6,10 +6,13 @@
             ...  # batch.first_frame_index, batch.frames (n, C) float32
 
 INVALID_ARGUMENT becomes :class:`model.errors.InputError`; every other failure is a
-:class:`ServiceError` carrying the gRPC status code.
+:class:`ServiceError` carrying the gRPC status code. ``animate`` checks the server's limits (clip
+length, message size; read once with GetInfo) before sending, and refuses with the InputError the
+server would give, instead of a transport error for an oversized message.
 """
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +20,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import grpc
 import numpy as np
+import soundfile as sf
 
 from model.emotion import EmotionKey, EmotionTrack
 from model.errors import InputError
@@ -25,6 +29,7 @@ from server.grpc import convert
 from server.grpc.api import face_animation_pb2 as pb
 from server.grpc.api import face_animation_pb2_grpc as pb_grpc
 from server.runtime.animation import Animation
+from server.runtime.audio_io import PCM_ENCODINGS
 from server.runtime.options import RequestOptions
 
 log = logging.getLogger(__name__)
@@ -138,7 +143,8 @@ class FaceAnimationClient:
     def __init__(self, address: str, *, token: str | None = None, root_cert: str | Path | bytes | None = None,
                  client_cert: str | Path | bytes | None = None, client_key: str | Path | bytes | None = None,
                  timeout_s: float | None = None, max_message_bytes: int = 64 * 1024 * 1024):
-        self.address, self.timeout_s = address, timeout_s
+        self.address, self.timeout_s, self.max_message_bytes = address, timeout_s, max_message_bytes
+        self._limits: dict[str, Any] | None = None
         options = [("grpc.max_receive_message_length", max_message_bytes),
                    ("grpc.max_send_message_length", max_message_bytes)]
         if root_cert is not None or client_cert is not None:
@@ -161,7 +167,9 @@ class FaceAnimationClient:
     # ------------------------------------------------------------ calls
     def info(self) -> dict[str, Any]:
         """The model, limits, controls, emotions and default options (see ``Pipeline.info()``)."""
-        return convert.info_from_pb(self._unary(self._stub.GetInfo, pb.GetInfoRequest()))
+        info = convert.info_from_pb(self._unary(self._stub.GetInfo, pb.GetInfoRequest()))
+        self._limits = info["limits"]
+        return info
 
     def animate(self, audio_bytes: bytes, emotion: EmotionTrack | None = None,
                 options: RequestOptions | None = None, *, pcm: tuple[str, int, int] | None = None,
@@ -171,6 +179,7 @@ class FaceAnimationClient:
         livelink_subject: also play the frames on this Live Link subject (the server needs
         ``--livelink-port`` or ``--livelink-face``).
         """
+        self._check_limits(audio_bytes, pcm)
         request = pb.AnimateRequest(audio=audio_bytes, options=convert.options_to_pb(options or RequestOptions()),
                                     livelink_subject=livelink_subject)
         if emotion is not None:
@@ -215,11 +224,43 @@ class FaceAnimationClient:
         stream._call = self._stub.StreamAnimate(requests(), timeout=self.timeout_s, metadata=self._metadata)
         return stream
 
+    def limits(self) -> dict[str, Any]:
+        """The server's audio limits (``max_clip_s``, ``max_message_bytes``, ...), asked once."""
+        return self._limits if self._limits is not None else self.info()["limits"]
+
+    def _check_limits(self, audio_bytes: bytes, pcm: tuple[str, int, int] | None) -> None:
+        """InputError, worded as the server words it, for audio the server or the transport would refuse."""
+        limits = self.limits()
+        duration_s = _duration_s(audio_bytes, pcm)
+        if duration_s is not None and duration_s > limits["max_clip_s"]:
+            raise InputError(f"audio is {duration_s:.1f} s long; the limit is {limits['max_clip_s']:g} s")
+        max_bytes = min(self.max_message_bytes, limits["max_message_bytes"]) - _MESSAGE_OVERHEAD_BYTES
+        if len(audio_bytes) > max_bytes:
+            raise InputError(f"audio is {len(audio_bytes) / 2**20:.1f} MiB; one request carries at most "
+                             f"{max_bytes / 2**20:.1f} MiB (max_message_bytes); stream it instead")
+
     def _unary(self, method, request):
         try:
             return method(request, timeout=self.timeout_s, metadata=self._metadata)
         except grpc.RpcError as exc:
             raise _translate(exc) from None
+
+
+_MESSAGE_OVERHEAD_BYTES = 64 * 1024  # room for the options and emotion track beside the audio
+
+
+def _duration_s(audio_bytes: bytes, pcm: tuple[str, int, int] | None) -> float | None:
+    """Seconds of audio in a request (None when the bytes cannot be read: the server will say why)."""
+    if pcm is not None:
+        encoding, rate_hz, channels = pcm
+        if encoding not in PCM_ENCODINGS or rate_hz <= 0 or channels <= 0:
+            return None
+        return len(audio_bytes) / (PCM_ENCODINGS[encoding].itemsize * channels * rate_hz)
+    try:
+        info = sf.info(io.BytesIO(audio_bytes))
+    except Exception:  # not a readable container: the server reports the reason
+        return None
+    return info.frames / info.samplerate if info.samplerate else None
 
 
 def _translate(exc: grpc.RpcError) -> Exception:

@@ -17,9 +17,8 @@ from server.grpc.api import face_animation_pb2 as pb
 from server.runtime.animation import Animation
 from server.runtime.audio_io import (MAX_CHANNELS, MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ, PCM_ENCODINGS, AudioError,
                                      AudioLimits, StreamResampler, decode_bytes, decode_pcm)
-from server.runtime.options import RequestOptions
+from server.runtime.options import STAGES, RequestOptions
 
-STAGES = ("smoothing", "blink", "gaze", "gains")
 PCM_NAMES = {pb.PCM_ENCODING_S16LE: "s16le", pb.PCM_ENCODING_F32LE: "f32le"}
 _FRAME_DTYPE = np.dtype("<f4")
 

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 from model.errors import InputError
 from server.livelink_face.packet import livelink_face_address
+from server.runtime.audio_io import MAX_CLIP_S
 
 ENV_PREFIX = "EMOFACE_"
 MIB = 1024 * 1024
@@ -66,7 +67,7 @@ class ServiceConfig:
     checkpoint: Path | None = None
     torch_threads: int | None = None
     quantize: bool = False
-    max_clip_s: float = 300.0
+    max_clip_s: float = MAX_CLIP_S
     max_chunk_s: float = 10.0
     max_message_bytes: int = 64 * MIB
     stream_idle_timeout_s: float = 30.0

@@ -253,10 +253,6 @@ class SubjectHub:
                 return self._ended.get(line_id)
         return line.status if line.ended.wait(timeout_s) else None
 
-    def active_subjects(self) -> tuple[str, ...]:
-        with self._lock:
-            return tuple(self._queues)
-
     def close(self, timeout_s: float = 2.0) -> None:
         """Cancel every line, wait for the sender threads, close the sinks."""
         with self._lock:

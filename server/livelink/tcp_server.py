@@ -24,6 +24,7 @@ from server.livelink import codec as c
 from server.livelink.connection import Connection
 from server.livelink.hub import LineFrames, SubjectHub
 from server.livelink.requests import LineRequest
+from server.runtime.audio_io import MAX_CLIP_S
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class LiveLinkOptions:
     heartbeat_interval_s: float = 1.0
     max_outgoing_bytes: int = 32 * 1024 * 1024
     max_clients: int = 64
-    max_clip_s: float = 300.0
+    max_clip_s: float = MAX_CLIP_S
     close_flush_s: float = 2.0
     send_buffer_bytes: int | None = 256 * 1024
     server_name: str = "emoface serve"

@@ -19,7 +19,7 @@ from server.livelink_face.sink import LiveLinkFaceSink
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--frames", type=int, default=6000, help="frames to send (default 6000 = 100 s at 60 fps)")
+    p.add_argument("--frames", type=int, default=6000, help="frames to send (default %(default)s = 100 s at 60 fps)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     frames = np.random.default_rng(args.seed).uniform(rig().range_min, rig().range_max,

@@ -17,14 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from model.emotion import EmotionTrack
 from model.errors import InputError
 from model.rig import rig
-from server.cli.postfx_args import add_postfx_arguments, postfx_options_from_args
+from server.cli.arguments import add_animation_arguments, load_pipeline, request_from_args
 from server.livelink_face.packet import DEFAULT_PORT, MAX_NAME_BYTES, livelink_face_address
 from server.runtime.animation import Animation
 from server.runtime.formats import FORMATS
-from server.runtime.options import RequestOptions
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +41,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--subject", required=True, help="Live Link subject name to send under")
     p.add_argument("--device-id", default="EmoFaceBridge", help="device id field of the packets")
     p.add_argument("--fast", action="store_true", help="send every frame at once instead of in real time")
-    p.add_argument("--lead-s", type=float, default=0.1, help="delay before frame 0 in real time (default 0.1 s)")
+    p.add_argument("--lead-s", type=float, default=0.1,
+                   help="delay before frame 0 in real time (default %(default)g s)")
     p.add_argument("--no-rest", action="store_true", help="do not send an all-zero frame after the last one")
-    p.add_argument("--utc", action="store_true", help="frame times as UTC time of day (default: local time)")
-    audio = p.add_argument_group("audio input")
-    emo = audio.add_mutually_exclusive_group()
-    emo.add_argument("--emotion", default="neutral", help="NAME or NAME:INTENSITY (default: neutral)")
-    emo.add_argument("--emotion-track", type=Path, help="JSON emotion track (time-coded keys)")
-    audio.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped model)")
-    audio.add_argument("--seed", type=int, help="seed for blinks and gaze (default: random)")
-    add_postfx_arguments(p)
+    p.add_argument("--utc", action="store_true", help="frame times as UTC time of day (default: local)")
+    add_animation_arguments(p, "audio input", "used only when INPUT is an audio file")
 
 
 def load_animation(args: argparse.Namespace) -> Animation:
@@ -63,14 +56,9 @@ def load_animation(args: argparse.Namespace) -> Animation:
 
         return read(path)
     from server.runtime.audio_io import decode_file
-    from server.runtime.pipeline import Pipeline
-
-    track = EmotionTrack.load(args.emotion_track) if args.emotion_track else EmotionTrack.parse(args.emotion)
-    options = RequestOptions(postfx_options_from_args(args), (), args.seed)
+    track, options = request_from_args(args)
     audio = decode_file(path)  # fail on bad audio before loading the model
-    pipeline = Pipeline.load(args.checkpoint)
-    if not pipeline.trained:
-        print(f"emoface: warning: model {pipeline.model_id} is UNTRAINED (placeholder weights)", file=sys.stderr)
+    pipeline = load_pipeline(args.checkpoint)
     return pipeline.animate(audio, track, options)
 
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 
-from model.emotion import EmotionTrack
+from model.constants import SAMPLE_RATE_HZ
 from model.errors import InputError
-from server.cli.postfx_args import add_postfx_arguments, postfx_options_from_args
+from server.cli.arguments import add_animation_arguments, load_pipeline, request_from_args
 from server.runtime.animation import Animation
 from server.runtime.formats import FORMATS, format_of, read, write
 
@@ -34,29 +33,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", type=Path, required=True,
                    help="output video (.mp4), or a still image (.png/.jpg) of the frame at --at")
     p.add_argument("--at", type=float, default=0.0, metavar="SECONDS",
-                   help="time of the frame written when the output is a still image (default 0)")
+                   help="time of the frame written when the output is a still image (default %(default)g)")
     p.add_argument("--audio", type=Path, help="audio to mux in when INPUT is an animation (WAV, FLAC or OGG)")
     p.add_argument("--compare", type=Path, help="second animation of the same audio, drawn side by side")
     p.add_argument("--labels", help="comma-separated panel labels, one per animation (e.g. offline,stream)")
     p.add_argument("--fps", type=float, help="video frame rate (default: the animation's, normally 60)")
-    p.add_argument("--size", type=int, default=640, help="face panel width and height in pixels (default 640)")
+    p.add_argument("--size", type=int, default=640, help="face panel width and height in pixels (default %(default)s)")
     p.add_argument("--antialias", action="store_true", help="2x supersampling: smoother edges, ~1.5x slower")
     p.add_argument("--no-caption", action="store_true", help="no time / emotion caption on the panels")
-    p.add_argument("--crf", type=int, default=20, help="x264 quality, lower is better (default 20)")
+    p.add_argument("--crf", type=int, default=20, help="x264 quality, lower is better (default %(default)s)")
     p.add_argument("--preset", default="veryfast", choices=X264_PRESETS,
                    help="x264 speed preset (default veryfast; ultrafast encodes ~2x faster, ~3x larger files)")
-    animate = p.add_argument_group("animating audio input", "used only when INPUT is an audio file")
-    emo = animate.add_mutually_exclusive_group()
-    emo.add_argument("--emotion", default="neutral", help="NAME or NAME:INTENSITY (default: neutral)")
-    emo.add_argument("--emotion-track", type=Path, help="JSON emotion track (time-coded keys)")
-    animate.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped model)")
-    animate.add_argument("--seed", type=int, help="seed for blinks and gaze (default: random)")
+    animate = add_animation_arguments(p, "animating audio input", "used only when INPUT is an audio file")
     animate.add_argument("--save-animation", type=Path, help="also write the animation (.json, .csv, .npz, .txt)")
     animate.add_argument("--compare-stream", action="store_true",
                          help="also stream the audio in chunks and show offline and streamed side by side")
-    animate.add_argument("--stream-chunk-s", type=float, default=0.1, help="chunk length for --compare-stream")
-    animate.add_argument("--lookahead-s", type=float, default=0.1, help="stream lookahead for --compare-stream")
-    add_postfx_arguments(p)
+    animate.add_argument("--stream-chunk-s", type=float, default=0.1,
+                         help="chunk length for --compare-stream (default %(default)g s)")
+    animate.add_argument("--lookahead-s", type=float, default=0.1,
+                         help="stream lookahead for --compare-stream (default %(default)g s)")
 
 
 def _kind(path: Path) -> str:
@@ -72,14 +67,9 @@ def _kind(path: Path) -> str:
 def _animate(args: argparse.Namespace, audio) -> list[Animation]:
     """The offline animation of ``audio`` (and the streamed one with ``--compare-stream``)."""
     from server.runtime.options import RequestOptions
-    from server.runtime.pipeline import Pipeline
 
-    track = EmotionTrack.load(args.emotion_track) if args.emotion_track else EmotionTrack.parse(args.emotion)
-    options = RequestOptions(postfx_options_from_args(args), (), args.seed)
-    pipeline = Pipeline.load(args.checkpoint)
-    if not pipeline.trained:
-        print(f"emoface: warning: model {pipeline.model_id} is UNTRAINED (placeholder weights); "
-              "its mouth will not follow speech", file=sys.stderr)
+    track, options = request_from_args(args)
+    pipeline = load_pipeline(args.checkpoint)
     anims = [pipeline.animate(audio, track, options)]
     if args.compare_stream:
         from server.preview.sources import animate_streamed
@@ -119,19 +109,21 @@ def _check_args(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     kind = _check_args(args)
-    from server.runtime.audio_io import decode_file  # heavy imports only once the arguments are valid
+    from server.runtime.audio_io import read_file, to_model_rate  # heavy imports only once the arguments are valid
     from server.preview.movie import PreviewOptions, write_preview, write_still
     from server.preview.render import RenderOptions
     from server.preview.video import VideoOptions
 
+    audio, rate_hz = None, None  # the source audio as it is: the video keeps its rate and channels
     if kind == "audio":
-        audio = decode_file(args.input)  # fail fast on bad audio, before loading the model
-        anims = _animate(args, audio)
+        audio, rate_hz = read_file(args.input)  # fail fast on bad audio, before loading the model
+        anims = _animate(args, to_model_rate(audio, rate_hz))
         if args.save_animation:
             write(anims[0], args.save_animation)
     else:
         anims = [read(args.input)]
-        audio = decode_file(args.audio) if args.audio else None
+        if args.audio:
+            audio, rate_hz = read_file(args.audio)
     if args.compare:
         anims.append(read(args.compare))
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
@@ -145,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote the frame at {args.at:g} s to {args.output}")
         return 0
     options = PreviewOptions(fps=args.fps, render=render, video=VideoOptions(crf=args.crf, preset=args.preset))
-    stats = write_preview(args.output, anims, audio, labels, options)
+    stats = write_preview(args.output, anims, audio, labels, options, rate_hz or SAMPLE_RATE_HZ)
     print(f"wrote {stats.num_frames} frames ({stats.duration_s:.2f} s at {stats.fps:g} fps, "
           f"{stats.width_px}x{stats.height_px}{', with audio' if audio is not None else ', no audio'}) "
           f"to {args.output} in {stats.wall_s:.1f} s ({stats.realtime_factor:.2f}x real time)")

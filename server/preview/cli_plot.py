@@ -18,8 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--groups", default="", help="comma-separated groups, one panel each "
                                                 f"(default: {','.join(DEFAULT_GROUPS)})")
     p.add_argument("--controls", default="", help="comma-separated control names for an extra panel")
-    p.add_argument("--max-legend", type=int, default=8, help="controls per panel drawn in colour (default 8)")
-    p.add_argument("--dpi", type=int, default=100, help="image resolution (default 100)")
+    p.add_argument("--max-legend", type=int, default=8, help="controls per panel drawn in colour (default %(default)s)")
+    p.add_argument("--dpi", type=int, default=100, help="image resolution (default %(default)s)")
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
                           title=f"{args.animation.name}: {anim.num_frames} frames, {anim.duration_s:.2f} s "
                                 f"at {anim.fps:g} fps" + _model_note(anim))
     plot_animation(anim, args.output, options)
-    print(f"wrote {args.output} ({anim.num_frames} frames, {len(anim.blinks)} blinks marked)")
+    blinks = len(anim.blinks)
+    print(f"wrote {args.output} ({anim.num_frames} frames, {blinks} blink{'' if blinks == 1 else 's'} marked)")
     return 0
 
 

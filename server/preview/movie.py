@@ -144,10 +144,12 @@ def write_still(path: str | Path, animations: list[Animation], time_s: float, la
 
 
 def write_preview(path: str | Path, animations: list[Animation], audio: np.ndarray | None = None,
-                  labels: list[str] | None = None, options: PreviewOptions = PreviewOptions()) -> PreviewStats:
+                  labels: list[str] | None = None, options: PreviewOptions = PreviewOptions(),
+                  audio_rate_hz: int = SAMPLE_RATE_HZ) -> PreviewStats:
     """Render ``animations`` (1..4, side by side) to an MP4 at ``path``.
 
-    audio: 16 kHz mono float32 ``(n,)`` to mux in (cut or padded to the video length), or None.
+    audio: float32 ``(n,)`` or ``(n, channels)`` at ``audio_rate_hz`` to mux in (cut or padded to the
+    video length; its rate and channels are kept), or None.
     labels: one label per animation, drawn above the panels (required when comparing).
     The video has as many frames as the first animation at the output rate.
     """
@@ -160,7 +162,7 @@ def write_preview(path: str | Path, animations: list[Animation], audio: np.ndarr
     canvas = PanelCanvas(options.render.size_px, len(animations), labels)
     width, height = canvas.size
     start = time.perf_counter()
-    with VideoWriter(path, width, height, fps, n, audio, SAMPLE_RATE_HZ, options.video) as video:
+    with VideoWriter(path, width, height, fps, n, audio, audio_rate_hz, options.video) as video:
         for t in range(n):
             video.write(canvas.compose([r.render_image(p, t, cap[t])
                                         for r, p, cap in zip(renderers, params, captions)]))

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 class VideoError(RuntimeError):
-    """ffmpeg failed or was missing (not a user input problem)."""
+    """ffmpeg failed (not a user input problem)."""
 
 
 @dataclass(frozen=True)
@@ -42,16 +42,20 @@ def ffmpeg_exe() -> str:
     """Path of the ffmpeg binary (from ``imageio-ffmpeg``)."""
     try:
         import imageio_ffmpeg
-    except ImportError:  # pragma: no cover - a packaging problem
-        raise VideoError("preview needs the imageio-ffmpeg package: pip install imageio-ffmpeg") from None
+    except ImportError:
+        raise ModuleNotFoundError("preview needs imageio-ffmpeg: pip install 'emoface-bridge[preview]'",
+                                  name="imageio_ffmpeg") from None
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 def fit_audio(audio: np.ndarray, duration_s: float, sample_rate_hz: int = SAMPLE_RATE_HZ) -> np.ndarray:
-    """Mono float32 ``(n,)`` cut or zero-padded to ``round(duration_s * sample_rate_hz)`` samples."""
+    """Mono ``(n,)`` or multichannel ``(n, channels)`` float32 cut or zero-padded to
+    ``round(duration_s * sample_rate_hz)`` samples."""
     n = int(round(duration_s * sample_rate_hz))
-    audio = np.asarray(audio, dtype=np.float32).reshape(-1)[:n]
-    return np.pad(audio, (0, n - len(audio)))
+    audio = np.asarray(audio, dtype=np.float32)
+    audio = audio.reshape(-1) if audio.ndim < 2 else audio
+    audio = audio[:n]
+    return np.pad(audio, [(0, n - len(audio))] + [(0, 0)] * (audio.ndim - 1))
 
 
 class VideoWriter:
@@ -60,7 +64,8 @@ class VideoWriter:
     path: output ``.mp4`` (written to a temporary name and renamed on success).
     width_px, height_px: frame size (even numbers, as H.264 4:2:0 needs).
     fps: frame rate; num_frames: the number of frames that will be written (fixes the audio length).
-    audio: optional mono float32 ``(n,)`` at ``sample_rate_hz`` to mux in.
+    audio: optional float32 ``(n,)`` or ``(n, channels)`` at ``sample_rate_hz`` to mux in; the video
+    keeps its rate and channels (AAC).
     """
 
     def __init__(self, path: str | Path, width_px: int, height_px: int, fps: float, num_frames: int,

@@ -1,6 +1,6 @@
 """Audio in: encoded bytes (WAV/FLAC/OGG) or raw PCM -> 16 kHz mono float32.
 
-Decoding uses libsndfile (``soundfile``); resampling uses ``scipy.signal.resample_poly``.
+Decoding uses libsndfile (``soundfile``); resampling is polyphase (:mod:`server.runtime.polyphase`).
 Every failure is an :class:`AudioError` with a message the caller can act on.
 """
 from __future__ import annotations
@@ -17,12 +17,14 @@ import soundfile as sf
 
 from model.constants import SAMPLE_RATE_HZ
 from model.errors import InputError
+from server.runtime.polyphase import resample_poly
 
 ENCODED_FORMATS = ("WAV", "FLAC", "OGG")
 PCM_ENCODINGS = {"s16le": np.dtype("<i2"), "f32le": np.dtype("<f4")}
 MIN_SAMPLE_RATE_HZ = 4_000
 MAX_SAMPLE_RATE_HZ = 192_000
 MAX_CHANNELS = 8
+MAX_CLIP_S = 300.0  # longest clip the service accepts unless configured otherwise
 
 
 class AudioError(InputError):
@@ -38,6 +40,16 @@ class AudioLimits:
 
 def decode_bytes(data: bytes, limits: AudioLimits = AudioLimits()) -> np.ndarray:
     """Encoded WAV/FLAC/OGG bytes -> 16 kHz mono float32 ``(n,)``."""
+    return to_model_rate(*read_bytes(data, limits))
+
+
+def decode_file(path: str | Path, limits: AudioLimits = AudioLimits()) -> np.ndarray:
+    """Read an audio file -> 16 kHz mono float32."""
+    return to_model_rate(*read_file(path, limits))
+
+
+def read_bytes(data: bytes, limits: AudioLimits = AudioLimits()) -> tuple[np.ndarray, int]:
+    """Encoded WAV/FLAC/OGG bytes as they are: ``(samples (n, channels) float32, sample rate in Hz)``."""
     if not data:
         raise AudioError("audio is empty (0 bytes)")
     try:
@@ -51,15 +63,15 @@ def decode_bytes(data: bytes, limits: AudioLimits = AudioLimits()) -> np.ndarray
         samples, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise AudioError(f"cannot decode audio: {_sf_reason(exc)}") from None
-    return to_model_rate(samples, rate)
+    return samples, rate
 
 
-def decode_file(path: str | Path, limits: AudioLimits = AudioLimits()) -> np.ndarray:
-    """Read an audio file -> 16 kHz mono float32."""
+def read_file(path: str | Path, limits: AudioLimits = AudioLimits()) -> tuple[np.ndarray, int]:
+    """An audio file as it is: ``(samples (n, channels) float32, sample rate in Hz)``."""
     p = Path(path)
     if not p.is_file():
         raise AudioError(f"audio file not found: {p}")
-    return decode_bytes(p.read_bytes(), limits)
+    return read_bytes(p.read_bytes(), limits)
 
 
 def decode_pcm(data: bytes, encoding: str, sample_rate_hz: int, channels: int,
@@ -93,7 +105,7 @@ def resample(x: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
     if from_hz == to_hz or len(x) == 0:
         return x.astype(np.float32, copy=False)
     ratio = Fraction(to_hz, from_hz)
-    y = _resample_poly()(x.astype(np.float64), ratio.numerator, ratio.denominator)
+    y = resample_poly(x.astype(np.float64), ratio.numerator, ratio.denominator)
     n = math.floor(len(x) * to_hz / from_hz)
     return y[:n].astype(np.float32)
 
@@ -136,19 +148,13 @@ class StreamResampler:
             return np.zeros(0, np.float32)
         in_pos = self._out_done * self.down // self.up  # input index of the first output wanted
         seg_start = max(self._buf_start, (in_pos - self.pad) // self.down * self.down)
-        y = _resample_poly()(self._buf[seg_start - self._buf_start:], self.up, self.down)
+        y = resample_poly(self._buf[seg_start - self._buf_start:], self.up, self.down)
         first = seg_start * self.up // self.down
         out = y[self._out_done - first: out_end - first].astype(np.float32)
         self._out_done = out_end
         keep = max(self._buf_start, (self._out_done * self.down // self.up - self.pad) // self.down * self.down)
         self._buf, self._buf_start = self._buf[keep - self._buf_start:], keep
         return out
-
-
-def _resample_poly():
-    from scipy.signal import resample_poly  # lazy: scipy.signal costs about a second to import
-
-    return resample_poly
 
 
 def _check_stream(rate: int, channels: int, frames: int, limits: AudioLimits) -> None:

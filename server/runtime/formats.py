@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +30,15 @@ class FormatError(InputError):
 
 
 def format_of(path: str | Path) -> str:
-    ext = Path(path).suffix.lower().lstrip(".")
+    """The animation format an output or input path names by its extension."""
+    text, ext = str(path), Path(path).suffix.lower().lstrip(".")
+    choices = ", ".join("." + f for f in FORMATS)
+    if text.endswith(("/", os.sep)) or Path(path).is_dir():
+        example = Path(text) / "line.json"
+        raise FormatError(f"{text} is a folder; give a file name ending in one of: {choices} (e.g. {example})")
     if ext not in FORMATS:
-        raise FormatError(f"unknown animation format {Path(path).suffix or '(none)'!r}; use one of: "
-                          + ", ".join("." + f for f in FORMATS))
+        found = f"unknown animation format {Path(path).suffix!r}" if Path(path).suffix else f"{text} has no extension"
+        raise FormatError(f"{found}; use one of: {choices}")
     return ext
 
 

@@ -16,7 +16,8 @@ from postfx.gains import GainOptions
 from postfx.gaze import GazeOptions
 from postfx.smoothing import SmoothingOptions
 
-_STAGES = {"smoothing": SmoothingOptions, "blink": BlinkOptions, "gaze": GazeOptions, "gains": GainOptions}
+STAGE_OPTIONS = {"smoothing": SmoothingOptions, "blink": BlinkOptions, "gaze": GazeOptions, "gains": GainOptions}
+STAGES = tuple(STAGE_OPTIONS)  # the post-processing stages, by the names every door uses
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class RequestOptions:
         return self if self.seed is not None else dataclasses.replace(self, seed=secrets.randbits(31))
 
     def to_dict(self) -> dict[str, Any]:
-        d = {name: _stage_dict(getattr(self.postfx, name)) for name in _STAGES}
+        d = {name: _stage_dict(getattr(self.postfx, name)) for name in STAGES}
         d["controls"] = list(self.controls)
         d["seed"] = self.seed
         return d
@@ -50,10 +51,10 @@ class RequestOptions:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RequestOptions:
         """Inverse of :meth:`to_dict`; missing fields take defaults, unknown ones are errors."""
-        unknown = set(d) - set(_STAGES) - {"controls", "seed"}
+        unknown = set(d) - set(STAGES) - {"controls", "seed"}
         if unknown:
             raise InputError(f"unknown option(s): {', '.join(sorted(unknown))}")
-        stages = {name: _stage_from(name, d.get(name) or {}) for name in _STAGES}
+        stages = {name: _stage_from(name, d.get(name) or {}) for name in STAGES}
         return cls(PostFxOptions(**stages), tuple(d.get("controls") or ()), d.get("seed"))
 
 
@@ -65,7 +66,7 @@ def _stage_dict(stage: Any) -> dict[str, Any]:
 
 
 def _stage_from(name: str, d: dict[str, Any]) -> Any:
-    cls = _STAGES[name]
+    cls = STAGE_OPTIONS[name]
     if not isinstance(d, dict):
         raise InputError(f"option {name} must be an object")
     fields = {f.name for f in dataclasses.fields(cls)}

@@ -10,22 +10,24 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
 
 from model.checkpoint import LoadedModel, load_model
-from model.constants import EMOTIONS, FPS, SAMPLE_RATE_HZ, frame_count
+from model.constants import FPS, frame_count
 from model.emotion import EmotionTrack
 from model.errors import InputError
 from model.inference import InferenceEngine
 from model.rig import rig
 from postfx.chain import PostFxChain
 from server.runtime.animation import Animation
+from server.runtime.model_info import model_info
 from server.runtime.options import RequestOptions
 
 log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -71,26 +73,16 @@ class Pipeline:
 
     def info(self) -> dict[str, Any]:
         """Everything `emoface info` and gRPC GetInfo report."""
-        return {
-            "model_id": self.model_id,
-            "trained": self.trained,
-            "config": self.loaded.config.to_dict(),
-            "provenance": self.provenance,
-            "fps": FPS,
-            "sample_rate_hz": SAMPLE_RATE_HZ,
-            "controls": list(rig().names),
-            "emotions": list(EMOTIONS),
-            "default_options": RequestOptions().to_dict(),
-        }
+        return model_info(self.loaded.metadata, self.loaded.path, self.loaded.sha256)
 
     # -- whole clips ----------------------------------------------------------
-    def raw_frames(self, audio: np.ndarray, emotion: EmotionTrack) -> np.ndarray:
+    def raw_frames(self, audio: np.ndarray, emotion: EmotionTrack, progress: Progress | None = None) -> np.ndarray:
         """Network output ``(T, 174)`` for 16 kHz mono audio, before post-processing."""
         audio = _check_audio(audio)
         n_frames = frame_count(len(audio))
         weights, intensity = emotion.at_frames(n_frames, FPS)
         with self._lock:
-            return self.engine.infer(audio, weights, intensity)
+            return self.engine.infer(audio, weights, intensity, progress)
 
     def encode_locked(self, audio: np.ndarray) -> np.ndarray:
         """Speech-encoder features of one window, serialised with other calls."""
@@ -102,11 +94,15 @@ class Pipeline:
         with self._lock:
             return self.engine.head(features, weights, intensity)
 
-    def animate(self, audio: np.ndarray, emotion: EmotionTrack, options: RequestOptions = RequestOptions()
-                ) -> Animation:
-        """Animate a whole clip of 16 kHz mono float32 audio."""
+    def animate(self, audio: np.ndarray, emotion: EmotionTrack, options: RequestOptions = RequestOptions(),
+                progress: Progress | None = None) -> Animation:
+        """Animate a whole clip of 16 kHz mono float32 audio.
+
+        progress: ``progress(windows_done, windows_total)`` after each model window (long clips run
+        as several windows).
+        """
         options = options.resolved()
-        raw = self.raw_frames(audio, emotion)
+        raw = self.raw_frames(audio, emotion, progress)
         chain = PostFxChain(options.postfx, options.seed, FPS)
         frames = chain.process(raw)
         anim = Animation(frames, rig().names, FPS, options.to_dict(), self.provenance, emotion.to_obj(),

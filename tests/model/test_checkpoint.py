@@ -60,6 +60,7 @@ def test_corrupt_or_foreign_files_are_refused(tmp_path):
         load_model(tmp_path / "plain.safetensors")
 
 
+@pytest.mark.slow
 def test_local_hf_wav2vec2_directory_loads_into_the_encoder(tmp_path):
     from transformers import Wav2Vec2Config, Wav2Vec2Model
 

@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from model.constants import EMOTIONS, emotion_index
-from model.emotion import EmotionSpecError, EmotionTrack, neutral_blend
+from model.constants import emotion_index
+from model.emotion import EmotionSpecError, EmotionTrack
 from model.errors import InputError
 
 
@@ -57,9 +57,3 @@ def test_track_file_round_trip(tmp_path):
         EmotionTrack.load(tmp_path / "bad.json")
     with pytest.raises(EmotionSpecError, match="unknown emotion key field"):
         EmotionTrack.from_obj([{"time": 0, "emotion": "happy", "colour": "red"}])
-
-
-def test_neutral_blend_at_zero_intensity_is_neutral():
-    w = np.eye(7, dtype=np.float32)
-    out = neutral_blend(w, np.zeros(7, np.float32))
-    assert np.all(out[:, EMOTIONS.index("neutral")] == 1.0)

@@ -34,7 +34,7 @@ def test_converted_encoder_matches_ctranslate2():
         h = torch.nn.functional.gelu(m.conv2(torch.nn.functional.gelu(m.conv1(mel)))).transpose(1, 2)
         h = h + m.embed_positions.weight
         for layer in m.layers:
-            h = layer(h, None)
+            h = layer(h)
         ours = m.layer_norm(h).numpy()
     ct = ctranslate2.models.Whisper(str(packaged_model_dir()), device="cpu", compute_type="float32")
     theirs = np.array(ct.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(mel.numpy())), to_cpu=True))

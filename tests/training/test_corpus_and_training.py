@@ -140,6 +140,7 @@ def test_train_config_errors(tmp_path):
 HELLO_TEXT = "Hello there. I have been waiting for you, and I am so happy that you made it back home."
 
 
+@pytest.mark.slow
 def test_forced_alignment_of_a_recording_with_its_transcript(tmp_path):
     from pathlib import Path
 

@@ -527,6 +527,7 @@ def test_unity_build_sees_no_duplicate_file_local_names() -> None:
     assert names_found >= 20 and "Trim" in seen and "kWaitSliceS" in seen  # the scan really reads the blocks
 
 
+@pytest.mark.slow
 def test_protocol_core_api_matches_what_the_plugin_uses(tmp_path: Path) -> None:
     """Compile the plugin's uses of the protocol core against engineer C's headers and run them."""
     src = tmp_path / "protocol_use.cpp"

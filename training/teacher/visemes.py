@@ -196,7 +196,6 @@ BILABIALS = frozenset({"P", "B", "M"})
 LABIODENTALS = frozenset({"F", "V"})
 DENTALS = frozenset({"TH", "DH"})
 ALVEOLARS = frozenset({"T", "D", "N", "L"})
-ROUNDED = frozenset({"W", "UW", "OW", "UH", "AO"})
 
 
 def target_vector(target: _Target) -> np.ndarray:

@@ -133,6 +133,7 @@ def face_video(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_cli_detect_and_fit_on_video(face_video, tmp_path):
     proc = subprocess.run([*EMOFACE, "blink", "detect", str(face_video), "-o", str(tmp_path / "e.json"),
                            "--plot", str(tmp_path / "ear.png")], capture_output=True, text=True, timeout=300)

@@ -66,6 +66,16 @@ def test_bad_output_extension_exits_2(tmp_path, wav, tiny_checkpoint):
     assert proc.returncode == 2 and "unknown animation format" in proc.stderr
 
 
+
+@pytest.mark.parametrize("output,message", [("out/", "out/ is a folder; give a file name ending in one of: .csv"),
+                                            ("{dir}", "is a folder; give a file name"),
+                                            ("take", "take has no extension; use one of: .csv, .json, .npz, .txt")])
+def test_output_that_names_no_file_says_so(tmp_path, wav, output, message):
+    proc = emoface("animate", wav, "-o", output.format(dir=tmp_path), cwd=tmp_path)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("emoface animate: error: ")
+    assert message in lines[0]
+
 def test_info_reports_model_controls_and_emotions(tiny_checkpoint):
     proc = emoface("info", "--checkpoint", tiny_checkpoint, "--json")
     info = json.loads(proc.stdout)

@@ -36,6 +36,7 @@ def served(tiny_checkpoint, tmp_path):
         proc.wait(10)
 
 
+@pytest.mark.slow
 def test_serve_sdk_cli_and_sigterm(served, tiny_checkpoint, tmp_path):
     proc, address, token_file = served
     wav = tmp_path / "line.wav"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from emoface_testing import EMOFACE, encode_audio, speechlike
 from model.emotion import EmotionTrack
@@ -18,6 +19,7 @@ from server.runtime.formats import read
 from server.runtime.options import RequestOptions
 
 
+@pytest.mark.slow
 def test_serve_with_livelink_port(tiny_checkpoint, pcm16, tmp_path):
     proc = subprocess.Popen([*EMOFACE, "serve", "--port", "0", "--livelink-port", "0", "--checkpoint",
                              str(tiny_checkpoint), "--grace-s", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -1,6 +1,8 @@
 """`emoface preview` and `emoface plot` as a user runs them: real subprocesses, real files."""
+import dataclasses
 
 import av
+import numpy as np
 import pytest
 
 from emoface_testing import emoface, encode_audio, speechlike
@@ -27,6 +29,7 @@ def anim_file(tmp_path, talking_anim):
     return write(talking_anim, tmp_path / "take.json")
 
 
+@pytest.mark.slow
 def test_preview_audio_animates_then_renders_offline_and_streamed(tmp_path, wav, tiny_checkpoint):
     out, saved = tmp_path / "line.mp4", tmp_path / "line.npz"
     proc = emoface("preview", wav, "--emotion", "happy:0.8", "--seed", 3, "--checkpoint", tiny_checkpoint,
@@ -39,6 +42,25 @@ def test_preview_audio_animates_then_renders_offline_and_streamed(tmp_path, wav,
     assert anim.num_frames == n and anim.options["seed"] == 3
     assert f"wrote {n} frames" in proc.stdout and "real time" in proc.stdout
 
+
+
+def _audio_stream(path):
+    with av.open(str(path)) as c:
+        a = c.streams.audio[0]
+        return a.rate, a.channels
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rate_hz,channels", [(44100, 2), (22050, 1), (8000, 1)])
+def test_preview_keeps_the_source_audio_rate_and_channels(tmp_path, anim_file, tiny_checkpoint, rate_hz, channels):
+    mono = speechlike(1.0, rate_hz)
+    src = tmp_path / "src.wav"
+    src.write_bytes(encode_audio(np.stack([mono] * channels, axis=1) if channels > 1 else mono, rate_hz))
+    from_audio = emoface("preview", src, "--checkpoint", tiny_checkpoint, "--size", 64, "-o", tmp_path / "a.mp4")
+    assert from_audio.returncode == 0, from_audio.stderr
+    from_animation = emoface("preview", anim_file, "--audio", src, "--size", 64, "-o", tmp_path / "b.mp4")
+    assert from_animation.returncode == 0, from_animation.stderr
+    assert _audio_stream(tmp_path / "a.mp4") == _audio_stream(tmp_path / "b.mp4") == (rate_hz, channels)
 
 def test_preview_animation_with_audio_and_compare(tmp_path, anim_file, wav, talking_anim):
     other = write(talking_anim, tmp_path / "other.csv")
@@ -68,6 +90,15 @@ def test_plot_every_input_format(tmp_path, talking_anim, fmt):
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes().startswith(b"\x89PNG") and "wrote" in proc.stdout
 
+
+
+@pytest.mark.parametrize("blinks,words", [((), "0 blinks marked"), ((30,), "1 blink marked"),
+                                          ((30, 90), "2 blinks marked")])
+def test_plot_counts_blinks_in_words(tmp_path, talking_anim, blinks, words):
+    src = write(dataclasses.replace(talking_anim, blinks=blinks), tmp_path / "take.json")
+    proc = emoface("plot", src, "-o", tmp_path / "take.png", "--dpi", 40)
+    assert proc.returncode == 0, proc.stderr
+    assert f"frames, {words})" in proc.stdout
 
 BAD = [
     (["preview", "{missing}.json", "-o", "{tmp}/a.mp4"], "animation file not found"),

@@ -104,3 +104,27 @@ def test_stream_resampler_holds_back_at_most_its_filter_margin():
     out = r.push(np.zeros(4800, np.float32))  # 0.1 s
     assert 1600 - len(out) <= r.pad  # 16 kHz outputs held back <= margin (1 output per 3 inputs)
     assert len(out) + len(r.finish()) == 1600
+
+
+@pytest.mark.parametrize("up,down", [(320, 441), (160, 147), (1, 3), (2, 1), (40, 441), (1, 12)])
+def test_polyphase_resampling_equals_scipy(up, down):
+    from scipy.signal import resample_poly as scipy_resample_poly
+
+    from server.runtime.polyphase import resample_poly
+
+    rng = np.random.default_rng(up * 1000 + down)
+    for n in (1, 7, 1000, 22050):
+        x = rng.standard_normal(n)
+        np.testing.assert_allclose(resample_poly(x, up, down), scipy_resample_poly(x, up, down), rtol=0, atol=1e-12)
+
+
+def test_decoding_imports_no_scipy_signal(tmp_path):
+    import subprocess
+    import sys
+
+    wav = tmp_path / "a.wav"
+    wav.write_bytes(encode_audio(speechlike(0.5, 22050), 22050))
+    code = (f"import sys\nfrom server.runtime.audio_io import decode_file\ndecode_file({str(wav)!r})\n"
+            "print('scipy.signal' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "False", done.stderr

@@ -92,6 +92,7 @@ def _stream(session: StreamSession, audio: np.ndarray, chunk: int, keys_at=None)
     return np.concatenate(frames), starts
 
 
+@pytest.mark.slow
 def test_stream_matches_whole_clip_for_a_local_model(local_pipeline):
     audio = speechlike(6.3)
     opts = RequestOptions(seed=8)
