@@ -23,6 +23,12 @@ RANGES = [
     (GainOptions, "upper_face", [0.0, 3.0], [-0.01, 3.01], "gains.upper_face"),
     (SmoothingOptions, "window_frames", [3, 301], [1, 303], "smoothing.window_frames"),
     (SmoothingOptions, "polyorder", [0, 14], [-1, 15], "smoothing.polyorder"),
+    (GazeOptions, "hold_min_frames", [1, 45], [0], "gaze.hold_min_frames"),
+    (GazeOptions, "hold_max_frames", [15, 6000], [14, 6001], "gaze.hold_max_frames"),
+    (GazeOptions, "radius_min", [0.0, 0.2], [-0.01, 1.01], "gaze.radius_min"),
+    (GazeOptions, "radius_max", [0.1, 1.0], [0.09, 1.01], "gaze.radius_max"),
+    (GazeOptions, "return_to_centre_prob", [0.0, 1.0], [-0.01, 1.01], "gaze.return_to_centre_prob"),
+    (GazeOptions, "transition_frames", [1, 600], [0, 601], "gaze.transition_frames"),
 ]
 
 
@@ -150,3 +156,14 @@ def test_stream_smoother_without_lookahead_emits_every_frame_at_once():
     s = StreamSmoother(SmoothingOptions(), lookahead_frames=0)
     assert s.delay_frames == 0
     assert len(s.push(x[:10])) == 10 and len(s.push(x[10:])) == 20 and len(s.finish()) == 0
+
+
+def test_stream_smoother_emits_each_frame_as_soon_as_its_window_is_in():
+    """Window 15, full lookahead 7: frame t is final once frame t + 7 has arrived, not later."""
+    x = np.random.default_rng(3).normal(size=(30, 2))
+    s = StreamSmoother(SmoothingOptions())
+    counts = [len(s.push(x[i : i + 1])) for i in range(30)]
+    assert counts == [0] * 7 + [1] * 23
+    early = StreamSmoother(SmoothingOptions()).push(x[:3])
+    assert early.shape == (0, 2) and early.dtype == np.float32
+    assert len(s.finish()) == 7
