@@ -9,7 +9,7 @@ from model.emotion import EmotionKey, EmotionSpecError, EmotionTrack, neutral_bl
 
 weights = st.lists(st.floats(0.0, 10.0), min_size=7, max_size=7).filter(lambda w: sum(w) > 1e-3).map(normalise_weights)
 keys = st.builds(EmotionKey, time_s=st.floats(0.0, 20.0), weights=weights, intensity=st.floats(0.0, 1.0),
-                 transition_s=st.one_of(st.just(0.0), st.floats(0.0, 5.0, allow_subnormal=False)))
+                 transition_s=st.one_of(st.just(0.0), st.floats(1e-3, 5.0)))  # 0 = a cut; else >= 1 ms
 key_lists = st.lists(keys, min_size=1, max_size=6)
 times = st.lists(st.floats(0.0, 30.0), min_size=1, max_size=50).map(np.array)
 
