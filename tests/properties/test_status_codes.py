@@ -4,6 +4,8 @@ A real server on 127.0.0.1 port 0 around the tiny test model; requests are gener
 the status mapping of server/servicer.py seen from a client: input errors are the caller's to fix, never
 INTERNAL or UNKNOWN, and a call's failure does not leak its admission slot.
 """
+import threading
+
 import grpc
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +15,7 @@ from emoface_testing import encode_audio, speechlike
 from server.api import face_animation_pb2 as pb
 from server.api import face_animation_pb2_grpc as pb_grpc
 from server.app import create_server
+from server.client import FaceAnimationClient, ServiceError
 from server.service_config import ServiceConfig
 
 GOOD_AUDIO = encode_audio(speechlike(0.3, 16000, seed=1), 16000)
@@ -20,13 +23,18 @@ CHECK = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCh
 
 
 @pytest.fixture(scope="module")
-def stub(pipeline):
-    server, port = create_server(ServiceConfig(port=0, grace_s=1.0, max_concurrent_requests=2), pipeline)
+def served(pipeline):
+    server, port = create_server(ServiceConfig(port=0, grace_s=1.0, max_concurrent_requests=1), pipeline)
     server.start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    yield server, f"127.0.0.1:{port}"
+    server.stop(0).wait(10)
+
+
+@pytest.fixture(scope="module")
+def stub(served):
+    channel = grpc.insecure_channel(served[1])
     yield pb_grpc.FaceAnimationStub(channel)
     channel.close()
-    server.stop(0).wait(10)
 
 
 bad_requests = st.one_of(
@@ -60,10 +68,35 @@ def test_bad_requests_are_invalid_argument_and_the_server_keeps_serving(stub, re
     assert err.value.details() and "internal error" not in err.value.details()
 
 
-def test_after_many_failures_a_good_request_is_admitted(stub):
-    """Failed calls give their admission slot back: max_concurrent_requests is 2 here."""
+def test_after_many_failures_a_good_request_is_admitted(served, stub):
+    """Failed calls give their admission slot back (max_concurrent_requests is 1 here) and are counted by code."""
+    before = served[0].metrics.count("Animate", "INVALID_ARGUMENT")
     for _ in range(5):
         with pytest.raises(grpc.RpcError):
             stub.Animate(pb.AnimateRequest(audio=b"junk"), timeout=30)
+    assert served[0].metrics.count("Animate", "INVALID_ARGUMENT") == before + 5
+    ok = served[0].metrics.count("Animate", "OK")
     reply = stub.Animate(pb.AnimateRequest(audio=GOOD_AUDIO, options=pb.Options(seed=1)), timeout=60)
-    assert reply.num_frames == 18
+    assert reply.num_frames == 18 and served[0].metrics.count("Animate", "OK") == ok + 1
+
+
+def test_a_full_server_answers_resource_exhausted_with_what_to_do(served):
+    server, address = served
+    release = threading.Event()
+
+    def chunks():
+        yield b"\0\0" * 1600
+        release.wait(20)
+
+    with FaceAnimationClient(address) as client:
+        stream = client.stream(chunks())
+        stream.wait_header()  # holds the only slot
+        try:
+            with pytest.raises(ServiceError) as err:
+                client.animate(GOOD_AUDIO)
+        finally:
+            release.set()
+        list(stream)
+    assert err.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "server busy: 1 requests in progress (max_concurrent_requests); retry with back-off" in str(err.value)
+    assert server.metrics.count("Animate", "RESOURCE_EXHAUSTED") == 1
