@@ -100,3 +100,14 @@ def test_a_full_server_answers_resource_exhausted_with_what_to_do(served):
     assert err.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert "server busy: 1 requests in progress (max_concurrent_requests); retry with back-off" in str(err.value)
     assert server.metrics.count("Animate", "RESOURCE_EXHAUSTED") == 1
+
+
+@pytest.mark.parametrize("request_, details", [
+    (pb.AnimateRequest(audio=b"junk"), "cannot decode audio: "),
+    (pb.AnimateRequest(audio=GOOD_AUDIO, emotion=pb.Emotion(constant=pb.ConstantEmotion(label="joyful"))),
+     "unknown emotion 'joyful'; expected one of: angry, disgust, fear, happy, neutral, sad, surprise"),
+])
+def test_invalid_argument_details_are_the_input_error_message(stub, request_, details):
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Animate(request_, timeout=30)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and err.value.details().startswith(details)
