@@ -17,8 +17,8 @@ from model.metadata import checkpoint_id
 from server.bake import backends
 from server.bake.manifest import BakeLine, read_manifest
 from server.bake.progress import Progress
-from server.bake.state import (REPORT, is_current, line_hash, output_paths, remove_stale_temp_files, write_atomic,
-                               write_marker)
+from server.bake.state import (REPORT, is_current, line_hash, output_digests, output_paths, remove_stale_temp_files,
+                               write_atomic, write_marker)
 from server.bake.worker import LineJob, LineResult, read_job_audio
 from server.runtime.formats import FORMATS, FormatError
 
@@ -146,6 +146,7 @@ def _finish(result: LineResult, planned: _Planned, cfg: BakeConfig, model_id: st
     if result.status == "done":
         for fmt, path in output_paths(cfg.outdir, result.line_id, cfg.formats).items():
             write_atomic(path, result.outputs[fmt])
+        record["outputs"] = output_digests({fmt: result.outputs[fmt] for fmt in cfg.formats})
         write_marker(cfg.outdir, result.line_id, record)  # last: the line counts as baked only now
     return record
 

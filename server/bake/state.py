@@ -1,8 +1,10 @@
 """What has been baked: per-line content hashes, completion markers and the report.
 
 A line is skipped when its marker (``OUTDIR/.bake/<id>.json``) holds the same content hash
-and every output file exists. Outputs are written atomically first and the marker last, so
-a bake killed at any point leaves either a finished line or one that is baked again.
+and every output file still has the sha256 the marker recorded when it was written (a
+missing, truncated, edited or foreign output is baked again; so is a line whose marker
+predates the recorded digests). Outputs are written atomically first and the marker last,
+so a bake killed at any point leaves either a finished line or one that is baked again.
 """
 from __future__ import annotations
 
@@ -44,11 +46,27 @@ def is_current(outdir: Path, line_id: str, content_hash: str, formats: tuple[str
         marker = json.loads(marker_path(outdir, line_id).read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return None
-    if marker.get("hash") != content_hash:
+    if not isinstance(marker, dict) or marker.get("hash") != content_hash:
         return None
-    if not all(p.is_file() for p in output_paths(outdir, line_id, formats).values()):
+    digests = marker.get("outputs")
+    if not isinstance(digests, dict) or set(digests) != set(formats):
+        return None
+    if any(file_sha256(p) != digests[fmt] for fmt, p in output_paths(outdir, line_id, formats).items()):
         return None
     return marker
+
+
+def output_digests(outputs: dict[str, bytes]) -> dict[str, str]:
+    """sha256 hex of each format's bytes, as recorded in the marker."""
+    return {fmt: hashlib.sha256(data).hexdigest() for fmt, data in outputs.items()}
+
+
+def file_sha256(path: Path) -> str | None:
+    """sha256 hex of a file's bytes (None if it is missing or not a regular file)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
 
 
 def write_atomic(path: Path, data: bytes) -> None:

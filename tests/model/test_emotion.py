@@ -39,11 +39,20 @@ def test_transition_blends_linearly_then_holds():
 
 
 def test_interrupted_transition_starts_from_current_state():
+    """happy; at 1 s start 1 s to sad; at 1.5 s (half-way: happy 0.5, sad 0.5) start 1 s to fear.
+
+    Hand-computed: fear's transition blends from the half-way mix, not from pure sad or pure happy.
+    """
     track = EmotionTrack.from_obj([{"time": 0, "emotion": "happy"}, {"time": 1, "emotion": "sad", "transition": 1.0},
-                                   {"time": 1.5, "emotion": "fear"}])
-    w, _ = track.at_times(np.array([1.49, 1.5]))
-    assert w[0, emotion_index("sad")] == pytest.approx(0.49, abs=1e-3)
-    assert w[1, emotion_index("fear")] == 1.0
+                                   {"time": 1.5, "emotion": "fear", "transition": 1.0}])
+    w, _ = track.at_times(np.array([1.25, 1.5, 2.0, 2.5, 3.0]))
+    h, s, f = emotion_index("happy"), emotion_index("sad"), emotion_index("fear")
+    expected = np.zeros((5, 7))
+    expected[0, [h, s]] = 0.75, 0.25
+    expected[1, [h, s]] = 0.5, 0.5
+    expected[2, [h, s, f]] = 0.25, 0.25, 0.5
+    expected[3:, f] = 1.0
+    assert np.allclose(w, expected, atol=1e-6)
 
 
 def test_track_file_round_trip(tmp_path):

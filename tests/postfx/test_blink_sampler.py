@@ -4,7 +4,12 @@ import pytest
 from scipy import stats
 
 from model.rig import rig
-from postfx.blink.sampler import PAPER_MULTIPLIER_60FPS, BlinkOptions, BlinkTrack, blink_multiplier
+from postfx.blink.sampler import BlinkOptions, BlinkTrack, blink_multiplier
+
+# shared/reference/emoface_paper.md, "Blink": ln(rate) ~ N(3.518, 0.532), rates clamped to [15, 100] per minute,
+# and the 13-frame multiplier at 60 fps. Literals here, never the product's constants.
+PAPER_MU, PAPER_SIGMA = 3.518, 0.532
+PAPER_K = [0.95, 0.75, 0.55, 0.30, 0.00, 0.05, 0.15, 0.25, 0.35, 0.45, 0.60, 0.75, 0.90]
 
 
 def _rates(opts: BlinkOptions, minutes: float, seed: int, fps: int = 60) -> np.ndarray:
@@ -21,11 +26,11 @@ def test_rates_over_ten_minutes_follow_the_clamped_log_normal():
     assert rates.min() >= 15 * 0.98 and rates.max() <= 100 * 1.1  # frame rounding of intervals
     inner = np.log(rates[(rates > 16) & (rates < 90)])
     lo, hi = np.log(16), np.log(90)
-    a, b = (lo - opts.mu) / opts.sigma, (hi - opts.mu) / opts.sigma
-    truncated = stats.truncnorm(a, b, loc=opts.mu, scale=opts.sigma)
+    a, b = (lo - PAPER_MU) / PAPER_SIGMA, (hi - PAPER_MU) / PAPER_SIGMA
+    truncated = stats.truncnorm(a, b, loc=PAPER_MU, scale=PAPER_SIGMA)
     assert stats.kstest(inner, truncated.cdf).pvalue > 0.01
     # the wrong sigma is rejected by the same test
-    wrong = stats.truncnorm((lo - opts.mu) / 0.25, (hi - opts.mu) / 0.25, loc=opts.mu, scale=0.25)
+    wrong = stats.truncnorm((lo - PAPER_MU) / 0.25, (hi - PAPER_MU) / 0.25, loc=PAPER_MU, scale=0.25)
     assert stats.kstest(inner, wrong.cdf).pvalue < 0.01
 
 
@@ -48,7 +53,7 @@ def test_blink_values_stay_in_range_and_close_fully():
 
 
 def test_multiplier_is_the_papers_at_60_fps_and_keeps_duration_elsewhere():
-    assert np.allclose(blink_multiplier(60), PAPER_MULTIPLIER_60FPS)
+    assert np.allclose(blink_multiplier(60), PAPER_K, rtol=0, atol=1e-12)
     k30 = blink_multiplier(30)
     assert len(k30) in (6, 7) and k30.min() == 0.0
     assert len(blink_multiplier(120)) == 26
