@@ -11,6 +11,7 @@ over the 7 takes, the next 0.21), and it sits near 0 in pauses (mean 0.03) again
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,9 @@ def channel_names(folder: str | Path, name_file: str = NAME_FILE) -> list[str]:
     path = Path(folder) / name_file
     if not path.is_file():
         raise InputError(f"{path} is missing (FACEGOOD channel names)")
-    return [str(n) for n in np.load(path, allow_pickle=True, encoding="latin1")]
+    with warnings.catch_warnings():  # numpy asks to re-save Python 2 files; they are read-only data here
+        warnings.simplefilter("ignore", UserWarning)
+        return [str(n) for n in np.load(path, allow_pickle=True, encoding="latin1")]
 
 
 def symmetric_pairs(values: np.ndarray, names: list[str], min_std: float = 1e-3) -> tuple[int, int]:
@@ -65,7 +68,9 @@ def read_take(folder: str | Path, take: str, names: list[str] | None = None) -> 
     """One take: ``<take>.wav`` and ``bs_value_<take>.npy``."""
     root = Path(folder)
     names = names or channel_names(root)
-    values = np.load(root / f"bs_value_{take}.npy", allow_pickle=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        values = np.load(root / f"bs_value_{take}.npy", allow_pickle=False)
     if values.ndim != 2 or values.shape[1] != len(names):
         raise InputError(f"bs_value_{take}.npy: expected (frames, {len(names)}), got {values.shape}")
     audio = decode_file(root / f"{take}.wav")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.constants import EMOTIONS, FPS
 from model.rig import rig
 from training.dataset import Utterance, read_emoface_layout
 from training.realref.animate import JAW
@@ -18,18 +19,14 @@ from training.realref.score import _median
 
 MOUTH_CONTROLS = (JAW, "CTRL_L_mouth_lipsTogetherU.ty", "CTRL_R_mouth_lipsTogetherU.ty",
                   "CTRL_L_mouth_lipsTogetherD.ty", "CTRL_R_mouth_lipsTogetherD.ty", "CTRL_L_mouth_funnelU.ty",
-                  "CTRL_L_mouth_purseU.ty", "CTRL_L_mouth_cornerPull.ty", "CTRL_L_mouth_stretch.ty")
-"""Mouth controls scored per take (those absent from the rig are left out)."""
+                  "CTRL_L_mouth_purseU.ty", "CTRL_L_mouth_cornerPull.ty", "CTRL_L_mouth_stretch.ty",
+                  "CTRL_L_mouth_lowerLipDepress.ty", "CTRL_L_mouth_upperLipRaise.ty")
+"""Mouth controls scored per take."""
 
 
 def read_folder(folder: str | Path) -> list[Utterance]:
     """Every take of an EmoFace-layout folder (train and val alike)."""
     return read_emoface_layout(folder)
-
-
-def scored_controls() -> list[str]:
-    names = set(rig().names)
-    return [c for c in MOUTH_CONTROLS if c in names]
 
 
 def score_takes(animator, takes: list[Utterance], max_lag_frames: int = 12) -> dict:
@@ -38,7 +35,7 @@ def score_takes(animator, takes: list[Utterance], max_lag_frames: int = 12) -> d
     pairs: dict[tuple[str, str], list] = {}
     for utt in takes:
         curves = animator.curves(utt.audio(), _emotion(utt), key=f"keyed:{utt.utt_id}")
-        for control in scored_controls():
+        for control in MOUTH_CONTROLS:
             k = rig().index(control)
             ref = utt.targets[:, k]
             if np.ptp(ref) == 0:
@@ -57,10 +54,8 @@ def score_takes(animator, takes: list[Utterance], max_lag_frames: int = 12) -> d
 
 
 def _emotion(utt: Utterance) -> str:
-    w = utt.emotion.at_frames(1, 60)[0][0]
-    from model.constants import EMOTIONS
-
-    return EMOTIONS[int(np.argmax(w))]
+    """The take's label (a take's emotion track is one key, from its file-name prefix)."""
+    return EMOTIONS[int(np.argmax(utt.emotion.at_frames(1, FPS)[0][0]))]
 
 
 def format_takes(reports: list[dict]) -> list[str]:
