@@ -4,6 +4,8 @@
   same quantity ``emoface evaluate`` compares with the teacher;
 - ``postfx``: that output through the post-processing chain with blinks and gaze off (smoothing, gains,
   clamping), which is what ``emoface animate --no-blink --no-gaze`` writes;
+- ``stream`` (rest metrics only): the same chain run as a stream (``server.streaming``), audio pushed in 0.1 s
+  chunks with the default 0.1 s lookahead;
 - ``energy``: the audio-energy baseline ``clip(a * (dB - clip max dB) + b, 0, 1)`` of
   :class:`training.baselines.EnergyJawBaseline`, with ``a, b`` fitted on a corpus when one is given, else
   :data:`DEFAULT_ENERGY`.
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.constants import FPS, frame_count
+from model.constants import FPS, SAMPLE_RATE_HZ, frame_count
 from model.emotion import EmotionTrack
 from model.rig import rig
 from postfx.blink.sampler import BlinkOptions
@@ -73,3 +75,13 @@ class Animator:
         if key is not None:
             self._cache[key, emotion] = out
         return out
+
+    def stream_jaw(self, audio: np.ndarray, emotion: str = "neutral", chunk_s: float = 0.1) -> np.ndarray:
+        """``(T,)`` jaw of a stream fed ``audio`` in chunks of ``chunk_s`` (blinks and gaze off)."""
+        from server.options import RequestOptions
+
+        session = self.pipeline.stream(EmotionTrack.parse(emotion), RequestOptions(NO_BLINK_GAZE, seed=0))
+        step = max(1, int(round(chunk_s * SAMPLE_RATE_HZ)))
+        parts = [session.push(audio[k : k + step])[1] for k in range(0, len(audio), step)]
+        parts.append(session.finish()[1])
+        return np.concatenate(parts)[:, rig().index(JAW)]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from training.realref.animate import JAW, Animator
 from training.realref.pauses import PauseOptions
-from training.realref.rest import RestOptions, hello_padded, pause_jaw, silence_jaw
+from training.realref.rest import RestOptions, hello_padded, pause_jaw, silence_jaw, stream_rest
 from training.realref.score import ScoredClip, score
 
 log = logging.getLogger(__name__)
@@ -85,11 +85,16 @@ def score_references(animator: Animator, refs: References, opts: RealRefOptions)
 
         out["keyed_takes"] = score_takes(animator, refs.keyed_takes, opts.max_lag_frames)
     if opts.rest:
-        speech = {f.name: f.audio for f in refs.talking_faces}
-        speech.update({t.name: t.audio for t in refs.facegood})
-        speech.update(hello_padded(REPO_ROOT))
-        out["rest"] = {"silence": silence_jaw(animator, RestOptions(pauses=opts.pauses)),
-                       "pauses": pause_jaw(animator, speech, opts.pauses)}
+        groups = {"talking_faces": {f.name: f.audio for f in refs.talking_faces},
+                  "facegood": {t.name: t.audio for t in refs.facegood}, "hello_padded": hello_padded(REPO_ROOT)}
+        speech = {name: audio for group in groups.values() for name, audio in group.items()}
+        pauses = pause_jaw(animator, speech, opts.pauses)
+        pauses["groups"] = {g: pause_jaw(animator, clips, opts.pauses)["pooled"] for g, clips in groups.items()
+                            if clips}
+        rest = RestOptions(pauses=opts.pauses)
+        short = {**groups["talking_faces"], **groups["hello_padded"]}
+        out["rest"] = {"silence": silence_jaw(animator, rest), "pauses": pauses,
+                       "stream": stream_rest(animator, short, rest)}
     return out
 
 

@@ -51,12 +51,28 @@ def _rest_section(reports: list[dict]) -> list[str]:
     label = f"median in pauses ({p['pooled']['raw']['frames'] / 60:.0f} s)"
     lines.append(f"  {label:<34}" + "".join(
         f"{_f(reports[k]['rest']['pauses']['pooled'][s]['median']):>17}" for k, s, _ in cols))
+    for kind in ("digital", "room_tone"):
+        label = f"  {kind.replace('_', ' ')} ({p['pooled']['raw'][kind]['frames'] / 60:.0f} s)"
+        lines.append(f"  {label:<34}" + "".join(
+            f"{_f(reports[k]['rest']['pauses']['pooled'][s][kind]['median']):>17}" for k, s, _ in cols))
+    for group in p.get("groups", {}):
+        label = f"  {group} ({p['groups'][group]['raw']['frames'] / 60:.0f} s)"
+        lines.append(f"  {label:<34}" + "".join(
+            f"{_f(reports[k]['rest']['pauses']['groups'][group][s]['median']):>17}" for k, s, _ in cols))
     lines.append(f"  {'90th percentile in pauses':<34}" + "".join(
         f"{_f(reports[k]['rest']['pauses']['pooled'][s]['p90']):>17}" for k, s, _ in cols))
     for name, d in p["clips"].items():
         cells = [_f(reports[k]["rest"]["pauses"]["clips"][name][s]) for k, s, _ in cols]
-        lines.append(f"    {name[:22]:<22}{d['pauses']:>3} pauses {d['pause_s']:>5.1f}s" +
+        lines.append(f"    {name[:20]:<20}{d['pauses']:>3} pauses {d['pause_s']:>5.1f}s" +
                      "".join(f"{c:>17}" for c in cells))
+    if "stream" in reports[0]["rest"]:
+        st = reports[0]["rest"]["stream"]
+        lines.append(f"  streamed (0.1 s chunks; pauses of {', '.join(st['pause_clips'])[:60]}):")
+        for k, r in enumerate(reports):
+            d = r["rest"]["stream"]
+            cells = [f"{n} {_f(v['mean'])}/{_f(v['max'])}" for n, v in d["silence"].items()]
+            lines.append(f"    {r['model_id'].split('@')[-1][:8]} mean/max: " + ", ".join(cells) +
+                         f"; pause median {_f(d['pauses']['median'])} ({d['pauses']['frames'] / 60:.1f} s)")
     o = p["options"]
     lines.append(f"  (pause: >= {o['min_pause_s']} s of frames {o['below_speech_db']:g} dB under the clip's "
                  f"{o['speech_percentile']:g}th-percentile frame level)")

@@ -68,27 +68,54 @@ def pause_values(jaw: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.asarray(jaw[:n])[np.asarray(mask[:n], bool)]
 
 
+DIGITAL_SILENCE_DB = -79.9
+"""A frame at the level floor of ``frame_energy_db`` (-80 dB) holds (nearly) exact zeros."""
+
+
 def pause_jaw(animator, clips: dict[str, np.ndarray], opts: PauseOptions = PauseOptions()) -> dict:
-    """Median jaw (and 90th percentile) over the pause frames of real speech clips, pooled and per clip."""
-    pooled = {s: [] for s in REST_SOURCES}
+    """Median jaw (and 90th percentile) over the pause frames of real speech clips: pooled, per clip, and split
+    into pause frames of digital silence (``digital``) and of room tone (``room_tone``)."""
+    pooled = {s: {"all": [], "digital": [], "room_tone": []} for s in REST_SOURCES}
     per_clip = {}
     for name, audio in clips.items():
         n = frame_count(len(audio))
+        level = frame_energy_db(audio, n)
         mask = pause_mask(audio, opts, n)
+        digital = level <= DIGITAL_SILENCE_DB
         curves = animator.curves(audio, key=name)
-        spans = pause_spans(frame_energy_db(audio, n), opts)
-        per_clip[name] = {"pauses": len(spans), "pause_s": float(mask.sum() / 60)}
+        per_clip[name] = {"pauses": len(pause_spans(level, opts)), "pause_s": float(mask.sum() / 60),
+                          "digital_s": float((mask & digital).sum() / 60)}
         for src in REST_SOURCES:
-            vals = pause_values(curves.jaw(src), mask)
-            pooled[src].append(vals)
-            per_clip[name][src] = float(np.median(vals)) if len(vals) else float("nan")
-    summary = {}
-    for src, parts in pooled.items():
-        vals = np.concatenate(parts) if parts else np.zeros(0)
-        summary[src] = {"median": float(np.median(vals)) if len(vals) else float("nan"),
-                        "p90": float(np.percentile(vals, 90)) if len(vals) else float("nan"),
-                        "frames": int(len(vals))}
+            jaw = curves.jaw(src)
+            vals = pause_values(jaw, mask)
+            pooled[src]["all"].append(vals)
+            pooled[src]["digital"].append(pause_values(jaw, mask & digital))
+            pooled[src]["room_tone"].append(pause_values(jaw, mask & ~digital))
+            per_clip[name][src] = _stats(vals)["median"]
+    summary = {src: {**_stats(np.concatenate(parts["all"] or [np.zeros(0)])),
+                     "digital": _stats(np.concatenate(parts["digital"] or [np.zeros(0)])),
+                     "room_tone": _stats(np.concatenate(parts["room_tone"] or [np.zeros(0)]))}
+               for src, parts in pooled.items()}
     return {"pooled": summary, "clips": per_clip, "options": opts.to_dict()}
+
+
+def _stats(vals: np.ndarray) -> dict:
+    if not len(vals):
+        return {"median": float("nan"), "p90": float("nan"), "frames": 0}
+    return {"median": float(np.median(vals)), "p90": float(np.percentile(vals, 90)), "frames": int(len(vals))}
+
+
+def stream_rest(animator, clips: dict[str, np.ndarray], opts: RestOptions = RestOptions()) -> dict:
+    """The jaw when streamed: mean and max in each synthetic rest clip (neutral) and the median over the pause
+    frames of ``clips`` (keep them short: streaming costs more than a whole-clip call)."""
+    out: dict = {"silence": {}}
+    for name, audio in rest_clips(opts).items():
+        jaw = animator.stream_jaw(audio)
+        out["silence"][name] = {"mean": float(jaw.mean()), "max": float(jaw.max())}
+    vals = [pause_values(animator.stream_jaw(audio), pause_mask(audio, opts.pauses)) for audio in clips.values()]
+    out["pauses"] = _stats(np.concatenate(vals) if vals else np.zeros(0))
+    out["pause_clips"] = sorted(clips)
+    return out
 
 
 def hello_padded(repo_root: str | Path) -> dict[str, np.ndarray]:

@@ -19,6 +19,7 @@ def test_rest_and_a_missing_folder(tmp_path, tiny_checkpoint, capsys):
     report = json.loads(out.read_text())["real"]
     assert set(report["rest"]["silence"]) == {"zeros", "noise_-60dBFS", "noise_-45dBFS"}
     assert report["rest"]["pauses"]["clips"]["hello_padded"]["pauses"] >= 2  # the 1 s pads at least
+    assert report["rest"]["stream"]["silence"]["zeros"]["max"] >= report["rest"]["stream"]["silence"]["zeros"]["mean"]
     assert "talking_faces" not in report and "absent" in report["skipped"]["talking_faces"]
 
 
