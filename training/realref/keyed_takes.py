@@ -15,7 +15,7 @@ from model.rig import rig
 from training.dataset import Utterance, read_emoface_layout
 from training.realref.animate import JAW
 from training.realref.lag import fit_lag
-from training.realref.score import _median
+from training.realref.score import median_finite
 
 MOUTH_CONTROLS = (JAW, "CTRL_L_mouth_lipsTogetherU.ty", "CTRL_R_mouth_lipsTogetherU.ty",
                   "CTRL_L_mouth_lipsTogetherD.ty", "CTRL_R_mouth_lipsTogetherD.ty", "CTRL_L_mouth_funnelU.ty",
@@ -47,8 +47,8 @@ def score_takes(animator, takes: list[Utterance], max_lag_frames: int = 12) -> d
     for (control, src), clip_pairs in pairs.items():
         fits = [fit_lag(p, max_lag_frames) for p in clip_pairs]
         out["controls"].setdefault(control, {})[src] = {
-            "median_r_zero": _median([f.r_zero for f in fits]),
-            "median_lag_frames": _median([f.lag_frames for f in fits]),
+            "median_r_zero": median_finite([f.r_zero for f in fits]),
+            "median_lag_frames": median_finite([f.lag_frames for f in fits]),
             "pooled": fit_lag(clip_pairs, max_lag_frames).to_dict()}
     return out
 

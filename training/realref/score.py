@@ -29,13 +29,14 @@ def score(clips: list[ScoredClip], max_lag_frames: int = 12) -> dict:
     return {
         "clips": {n: {s: f.to_dict() for s, f in fits.items()} for n, fits in per_clip.items()},
         "pooled": {s: f.to_dict() for s, f in pooled.items()},
-        "median_lag_frames": {s: _median([fits[s].lag_frames for fits in per_clip.values()]) for s in sources},
-        "median_r_zero": {s: _median([fits[s].r_zero for fits in per_clip.values()]) for s in sources},
+        "median_lag_frames": {s: median_finite([fits[s].lag_frames for fits in per_clip.values()]) for s in sources},
+        "median_r_zero": {s: median_finite([fits[s].r_zero for fits in per_clip.values()]) for s in sources},
         "max_lag_frames": max_lag_frames,
     }
 
 
-def _median(values: list[float]) -> float:
+def median_finite(values: list[float]) -> float:
+    """Median of the finite values (NaN if there are none)."""
     v = np.asarray(values, np.float64)
     v = v[np.isfinite(v)]
     return float(np.median(v)) if len(v) else float("nan")
