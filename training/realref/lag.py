@@ -21,6 +21,8 @@ from model.constants import FPS
 
 MIN_FRAMES = 10
 """Fewer valid frame pairs than this give r = NaN."""
+TIE = 1e-9
+"""Correlations this close count as equal (a periodic curve matches at several lags)."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def fit_lag(pairs: list[tuple[np.ndarray, np.ndarray]] | tuple[np.ndarray, np.nd
     if np.all(np.isnan(rs)):
         return LagFit(float("nan"), 0, float("nan"), float("nan"), frames)
     best_r = np.nanmax(rs)
-    candidates = np.flatnonzero(rs == best_r)
+    candidates = np.flatnonzero(rs >= best_r - TIE)
     k = int(candidates[np.argmin(np.abs(lags[candidates]))])
     return LagFit(float(rs[zero]), int(lags[k]), float(best_r), _refine(lags, rs, k) * 1000.0 / fps, frames)
 

@@ -38,6 +38,10 @@ def test_threshold_and_min_length_are_used():
     assert pause_spans(level) == []  # default: 30 dB under
     assert pause_spans(level, PauseOptions(below_speech_db=20)) == [(20, 40)]
     assert pause_spans(level, PauseOptions(below_speech_db=20, min_pause_s=0.4)) == []
+    level[38:40] = 0.0  # 18 frames = exactly 0.3 s: still a pause; 17 frames: not
+    assert pause_spans(level, PauseOptions(below_speech_db=20)) == [(20, 38)]
+    level[37] = 0.0
+    assert pause_spans(level, PauseOptions(below_speech_db=20)) == []
 
 
 def test_rest_metric_returns_the_jaw_of_the_pause_frames():
