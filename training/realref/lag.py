@@ -56,6 +56,8 @@ def shifted(anim: np.ndarray, ref: np.ndarray, lag: int) -> tuple[np.ndarray, np
     """The overlapping parts ``(anim[t + lag], ref[t])`` of two curves (cut to the shorter one first)."""
     n = min(len(anim), len(ref))
     anim, ref = np.asarray(anim[:n]), np.asarray(ref[:n])
+    if abs(lag) >= n:
+        return anim[:0], ref[:0]
     if lag >= 0:
         return anim[lag:], ref[: n - lag]
     return anim[: n + lag], ref[-lag:]

@@ -55,6 +55,14 @@ def test_shifted_pairs_anim_t_plus_lag_with_ref_t():
     assert list(a[:2]) == [2, 3] and list(r[:2]) == [100, 101] and len(a) == len(r) == 8
     a, r = shifted(np.arange(10), np.arange(100, 110), -2)
     assert list(a[:2]) == [0, 1] and list(r[:2]) == [102, 103]
+    for lag in (5, -5, 7):  # a clip no longer than the lag has no pairs
+        a, r = shifted(np.arange(5), np.arange(5), lag)
+        assert len(a) == len(r) == 0
+
+
+def test_short_clips_give_nan_not_an_error():
+    fit = fit_lag((np.arange(6.0), np.arange(6.0)), max_lag_frames=12)
+    assert np.isnan(fit.r_zero) and fit.lag_frames == 0
 
 
 def test_nan_frames_are_skipped_not_guessed():
