@@ -45,7 +45,7 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
     """Pearson r over the frames where both are finite; NaN if fewer than MIN_FRAMES or a flat curve."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     ok = np.isfinite(a) & np.isfinite(b)
-    if ok.sum() < MIN_FRAMES:
+    if ok.sum() < MIN_FRAMES or np.ptp(a[ok]) == 0 or np.ptp(b[ok]) == 0:
         return float("nan")
     x, y = a[ok] - a[ok].mean(), b[ok] - b[ok].mean()
     den = np.sqrt((x * x).sum() * (y * y).sum())

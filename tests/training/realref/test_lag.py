@@ -74,6 +74,7 @@ def test_nan_frames_are_skipped_not_guessed():
     assert fit.lag_frames == 2 and fit.r_best > 0.99
     assert fit.frames == 400 - 70
     assert np.isnan(pearson(np.full(20, np.nan), np.arange(20.0)))
+    assert np.isnan(pearson(np.full(20, 0.23), np.arange(20.0)))  # a flat curve has no correlation
 
 
 def test_pooled_over_clips_of_different_scale():
