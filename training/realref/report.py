@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 
 from training.realref.animate import JAW, Animator
@@ -61,8 +62,6 @@ def load_references(opts: RealRefOptions) -> References:
             refs.skipped[name] = f"{folder} does not exist"
             log.warning("skipping %s: %s does not exist", name, folder)
             continue
-        from importlib import import_module
-
         setattr(refs, name, import_module(module).read_folder(folder))
     return refs
 
