@@ -2,7 +2,10 @@
 
 Metrics (each also for the audio-energy baseline where it applies):
 - MAE over all 174 controls, the mouth group and the eye group (the paper's Table 2 columns);
-- jaw-open correlation with the teacher;
+- jaw-open correlation with the teacher (pooled over clips), and its timing: per clip, r at zero lag and the
+  best lag within +-12 frames (positive = the model is late; :mod:`training.realref.lag`), as medians over
+  clips. On ``real_corpus`` the teacher renders a forced alignment of real speech, so this is the lag on real
+  speech against the aligner;
 - bilabial closure hit rate: share of P/B/M (>= 40 ms) at whose middle frame the model closes the
   lips (mean of the four lipsTogether controls), relative to its own lips at the clip's vowels, by at
   least half as much as the teacher does;
@@ -27,6 +30,7 @@ from model.rig import rig
 from training.baselines import EnergyJawBaseline
 from training.dataset import Utterance, load_split
 from training.phones import VOWELS
+from training.realref.lag import fit_lag
 from training.targets import emotions_of, reference_frames
 
 LIPS = ("CTRL_L_mouth_lipsTogetherU.ty", "CTRL_L_mouth_lipsTogetherD.ty", "CTRL_R_mouth_lipsTogetherU.ty",
@@ -89,6 +93,16 @@ def bilabial_hits(utt: Utterance, pred: np.ndarray, teacher: np.ndarray) -> tupl
     return hits, total
 
 
+def jaw_timing(pairs: list[tuple[np.ndarray, np.ndarray]], max_lag_frames: int = 12) -> dict:
+    """Median over clips of the jaw's r at zero lag and best lag (frames; positive = late) against the teacher,
+    and the best lag of all clips pooled. Clips whose jaw does not move (r undefined) are left out."""
+    fits = [f for f in (fit_lag(p, max_lag_frames) for p in pairs) if np.isfinite(f.r_zero)]
+    pooled = fit_lag(pairs, max_lag_frames)
+    return {"jaw_r0_median": float(np.median([f.r_zero for f in fits])) if fits else float("nan"),
+            "jaw_lag_median": float(np.median([f.lag_frames for f in fits])) if fits else float("nan"),
+            "jaw_lag_pooled": float(pooled.lag_frames), "jaw_lag_pooled_ms": pooled.lag_ms}
+
+
 def _emotion_classifier(train_utts: list[Utterance]):
     from sklearn.linear_model import LogisticRegression
 
@@ -129,7 +143,8 @@ def evaluate(checkpoint: str | None, corpus: str | Path, split: str = "val", max
         hits = np.sum([bilabial_hits(c.utt, get(c), c.teacher) for c in clips], axis=0)
         return {"mae_all": float(all_.mean()), "mae_mouth": float(all_[:, mouth].mean()),
                 "mae_eye": float(all_[:, eye].mean()), "jaw_corr": float(np.corrcoef(pred_jaw, true_jaw)[0, 1]),
-                "bilabial_hit_rate": float(hits[0] / max(hits[1], 1)), "bilabials": int(hits[1])}
+                "bilabial_hit_rate": float(hits[0] / max(hits[1], 1)), "bilabials": int(hits[1]),
+                **jaw_timing([(get(c)[:, jaw], c.teacher[:, jaw]) for c in clips])}
 
     base_frames = {c.utt.utt_id: baseline.predict(c.utt) for c in clips}
     clf = _emotion_classifier(train_utts[:classifier_utts])
@@ -149,14 +164,21 @@ def evaluate(checkpoint: str | None, corpus: str | Path, split: str = "val", max
 
 def format_report(r: dict) -> str:
     rows = [("MAE all", "mae_all"), ("MAE mouth", "mae_mouth"), ("MAE eye", "mae_eye"), ("jaw-open corr", "jaw_corr"),
+            ("jaw r0, median per clip", "jaw_r0_median"), ("jaw best lag, median (fr)", "jaw_lag_median"),
+            ("jaw best lag, pooled (ms)", "jaw_lag_pooled_ms"),
             ("bilabial closure hit rate", "bilabial_hit_rate"), ("emotion recovered", "emotion_recovered")]
     lines = [f"{r['model_id']} on {r['corpus']} [{r['split']}]: {r['utterances']} utterances x 7 emotions",
              f"voices: {', '.join(r.get('voices', []))}",
              f"{'metric':<28}{'model':>10}{'energy baseline':>18}"]
     for label, key in rows:
-        lines.append(f"{label:<28}{r['model'][key]:>10.4f}{r['energy_baseline'][key]:>18.4f}")
+        if key in r["model"]:
+            lines.append(f"{label:<28}{r['model'][key]:>10.4f}{r['energy_baseline'][key]:>18.4f}")
     lines.append(f"(teacher's own emotion recoverability: {r['teacher_self']['emotion_recovered']:.4f}; "
-                 f"baseline emotion = chance)")
+                 f"baseline emotion = chance; lag: positive = late)")
+    if "real" in r:
+        from training.realref.report_text import format_real
+
+        lines += ["", format_real([r["real"]])]
     return "\n".join(lines)
 
 
