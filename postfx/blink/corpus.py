@@ -2,14 +2,15 @@
 
 Per synthetic person: an open-eye EAR of 0.25-0.35 and a closed-eye EAR of 0.04-0.14 (absolute: a shut
 lid gives about the same EAR whatever the open value), dlib's frame-to-frame landmark jitter (s.d.
-0.006-0.022, partly correlated between frames, with occasional one-frame glitches) and slow head-pose
+0.005-0.016, partly correlated between frames, with occasional one-frame glitches) and slow head-pose
 drift. Blinks close in 60-120 ms, stay shut for 0-80 ms (most), 80-400 ms (a fifth) or 0.4-1.2 s (long
 closures, 8 %: seven or more frames at the closed level, as in real takes), and reopen more slowly
 (100-300 ms); a quarter are partial (the lid stops 30-75 % of the way) and a tenth come as double
-blinks. Distractors lower the EAR for seconds without closing the lid: squints (to 0.17-0.26), smiles
-(to 0.19-0.28, the cheeks push the lower lid up) and downward glances (to 0.2-0.28, faster onset); people blink during them
-too. A frame is labelled blink while a blink has the lid at least 5 % of the way from open to shut: real
-annotators mark the whole lid movement, from the first frame of closing to the last of reopening.
+blinks. Distractors lower the EAR for seconds without closing the lid: squints (to 0.17-0.26),
+smiles (to 0.19-0.28, the cheeks push the lower lid up) and downward glances (to 0.2-0.28, faster
+onset); people blink during them too. A frame is labelled blink while a blink has the lid at least
+5 % of the way from open to shut: real annotators mark the whole lid movement, from the first frame of
+closing to the last of reopening.
 """
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ def _distractors(rng: np.random.Generator, t: np.ndarray, duration_s: float,
 
 def _jitter(rng: np.random.Generator, n: int) -> np.ndarray:
     """dlib's landmark noise on EAR: AR(1) jitter plus rare one-frame glitches."""
-    sd, rho = rng.uniform(0.006, 0.022), rng.uniform(0.0, 0.5)
+    sd, rho = rng.uniform(0.005, 0.016), rng.uniform(0.0, 0.5)
     white = rng.normal(0, sd * np.sqrt(1 - rho ** 2), n)
     noise = np.empty(n)
     prev = rng.normal(0, sd)

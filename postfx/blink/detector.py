@@ -146,16 +146,18 @@ def events_from_mask(mask: np.ndarray, fps30: float, src_fps: float, n_src: int)
 
 
 CONTEXT_FRAMES = 6
-"""Frames (at 30 fps) on each side of a candidate blink whose median EAR is the level it must dip below."""
-MAX_DIP_RATIO = 0.75
+"""Frames (at 30 fps) on each side of a candidate blink whose highest EAR is the level it must dip below."""
+MAX_DIP_RATIO = 0.7
 """A candidate blink is kept only if its lowest EAR is below this fraction of the lower of the two side
-levels: a lid that closes and reopens comes back up on both sides; the end of a squint does not."""
+levels: a lid that closes and reopens comes back up on both sides; the end of a squint, or noise inside one,
+does not. Chosen on the real pyblinker take and on synthetic squints (see docs/blink.md)."""
 
 
 def is_dip(ear30: np.ndarray, start: int, end: int, context: int = CONTEXT_FRAMES,
            ratio: float = MAX_DIP_RATIO) -> bool:
-    """Whether frames ``start..end`` (inclusive, 30 fps) dip below ``ratio`` times the lower of the median
-    EAR of the ``context`` frames before and after them (one side is enough at the series' ends)."""
+    """Whether frames ``start..end`` (inclusive, 30 fps) dip below ``ratio`` times the lower of the highest
+    EAR among the ``context`` frames before and among those after them (one side is enough at the series'
+    ends)."""
     before = ear30[max(0, start - context):start]
     after = ear30[end + 1:end + 1 + context]
     sides = [float(np.nanmax(x)) for x in (before, after) if len(x) and not np.isnan(x).all()]

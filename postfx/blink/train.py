@@ -126,7 +126,7 @@ def scores(clips: list[EarClip], detector, threshold: ThresholdDetector) -> dict
 def _print_scores(name: str, report: dict) -> None:
     for kind, by_level in report.items():
         w, e = by_level["windows"], by_level["events"]
-        print(f"{name:<14}{kind:<10} windows P {w['precision']:.3f} R {w['recall']:.3f} F1 {w['f1']:.3f} | "
+        print(f"{name:<14} {kind:<10} windows P {w['precision']:.3f} R {w['recall']:.3f} F1 {w['f1']:.3f} | "
               f"events P {e['precision']:.3f} R {e['recall']:.3f} F1 {e['f1']:.3f} "
               f"({e['true_blinks']} blinks, {e['detections']} detections)")
 
