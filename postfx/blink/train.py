@@ -1,4 +1,5 @@
-"""Train the blink SVM (linear kernel, C = 0.8 as the reference code) and evaluate it.
+"""Train the blink SVM (linear kernel, C = 0.8 as the reference code, classes weighted by their inverse
+frequency: blink frames are rare) and evaluate it.
 
     python -m postfx.blink.train --synthetic [--seed 0] [-o postfx/blink/data/default_svm.npz]
     python -m postfx.blink.train --evaluate LABELS.csv [--model MODEL.npz]   # score on labelled takes
@@ -54,7 +55,7 @@ def fit_svm(w: np.ndarray, y: np.ndarray, open_ear: float | np.ndarray = TYPICAL
         raise InputError("training labels need both blink and non-blink frames")
     feats = window_features(w, open_ear)
     mean, scale = feats.mean(axis=0), feats.std(axis=0) + 1e-9
-    svm = LinearSVC(C=c, random_state=seed, max_iter=20000)
+    svm = LinearSVC(C=c, random_state=seed, max_iter=20000, class_weight="balanced")
     svm.fit((feats - mean) / scale, y)
     return BlinkDetector(svm.coef_[0].astype(np.float64), float(svm.intercept_[0]), mean, scale)
 

@@ -196,5 +196,5 @@ def test_shipped_classifier_on_real_labelled_ear():
     clips = read_labels(EXCERPT)
     det = BlinkDetector.default()
     events, windows = event_scores(clips, det), window_scores(clips, det)
-    assert events["true_blinks"] == 42 and events["precision"] == 1.0 and events["recall"] >= 0.95
-    assert windows["precision"] > 0.9 and windows["f1"] > 0.7
+    assert events["true_blinks"] == 42 and events["precision"] == 1.0 and events["recall"] >= 0.97
+    assert windows["precision"] > 0.8 and windows["f1"] > 0.75
