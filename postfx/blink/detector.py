@@ -9,8 +9,9 @@ fraction of the person's open-eye EAR, so a window entirely inside a long closur
 near 0.05-0.1, no dip to see) is still a blink. The open-eye EAR is a running high percentile of the
 series (``open_eye_baseline``): long enough that a closure of a second does not pull it down, short
 enough to follow head-pose drift. Windows that touch a frame without a face are never blinks. Only
-runs of consecutive positive frames form an event. The trained classifier is stored as plain arrays
-(``.npz``, no pickle).
+runs of consecutive positive frames (one-frame gaps closed) form an event, and only if the EAR dips
+there: back up on both sides (``is_dip``). The trained classifier is stored as plain arrays (``.npz``,
+no pickle).
 """
 from __future__ import annotations
 
@@ -109,8 +110,8 @@ def window_features(w: np.ndarray, open_ear: float | np.ndarray = TYPICAL_OPEN_E
     top = w.max(axis=1, keepdims=True)
     ends = (w[:, :2].mean(axis=1) + w[:, -2:].mean(axis=1)) / 2
     depth = (ends - w[:, HALF]) / np.maximum(ends, 1e-3)
-    base = np.broadcast_to(np.asarray(open_ear, dtype=np.float64), (len(w),))[:, None]
-    openness = w / np.maximum(base, 1e-3)
+    base = np.maximum(np.broadcast_to(np.asarray(open_ear, dtype=np.float64), (len(w),))[:, None], 1e-3)
+    openness = w / base
     valley = (np.minimum(w[:, :HALF].max(axis=1), w[:, HALF + 1:].max(axis=1)) - w[:, HALF]) / base[:, 0]
     return np.concatenate([w, w - top, w / np.maximum(top, 1e-3), depth[:, None], openness,
                            openness.min(axis=1, keepdims=True), valley[:, None]], axis=1)

@@ -89,12 +89,13 @@ def event_scores(clips: list[EarClip], detector) -> dict[str, float]:
 def window_scores(clips: list[EarClip], detector) -> dict[str, float]:
     """Window-level precision, recall and F1: each scored 7-frame window (centre frame labelled blink or
     not, uncertain frames left out) classified on its own, with the take's open-eye EAR."""
-    tp = fp = fn = 0
+    tp = fp = fn = scored = 0
     for clip in clips:
         w, y, base = labelled_windows(clip)
         pred = detector.classify_windows(w, base) if len(w) else np.zeros(0, bool)
         tp, fp, fn = tp + int(np.sum(pred & y)), fp + int(np.sum(pred & ~y)), fn + int(np.sum(~pred & y))
-    return {**_prf(tp, fp, fn), "windows": sum(len(labelled_windows(c)[1]) for c in clips), "blink_windows": tp + fn}
+        scored += len(w)
+    return {**_prf(tp, fp, fn), "windows": scored, "blink_windows": tp + fn}
 
 
 def best_threshold(clips: list[EarClip]) -> ThresholdDetector:
