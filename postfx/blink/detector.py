@@ -2,11 +2,16 @@
 fixed-threshold baseline.
 
 Series at other frame rates are resampled to 30 fps first. Each frame's window is EAR at
-frames t-3..t+3; the SVM sees the 7 values, the 7 values minus the window's maximum (the dip
-relative to the open eye around it) and the centre's depth below the window's ends, so a
-brief dip (a blink) separates from a long, slow lowering (a squint or a smile). Windows that
-touch a frame without a face are never blinks. Only runs of consecutive positive frames form
-an event. The trained classifier is stored as plain arrays (``.npz``, no pickle).
+frames t-3..t+3. The SVM sees the window's shape (the 7 values relative to the window's maximum,
+the centre's depth below the window's ends), so a brief dip (a blink) separates from a slow
+lowering (a squint or a smile), and its absolute level: the 7 values and the same values as a
+fraction of the person's open-eye EAR, so a window entirely inside a long closure (all seven values
+near 0.05-0.1, no dip to see) is still a blink. The open-eye EAR is a running high percentile of the
+series (``open_eye_baseline``): long enough that a closure of a second does not pull it down, short
+enough to follow head-pose drift. Windows that touch a frame without a face are never blinks. Only
+runs of consecutive positive frames (one-frame gaps closed) form an event, and only if the EAR dips
+there: back up on both sides (``is_dip``). The trained classifier is stored as plain arrays (``.npz``,
+no pickle).
 """
 from __future__ import annotations
 
@@ -62,24 +67,72 @@ def windows(ear30: np.ndarray) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(padded, WINDOW)
 
 
-def window_features(w: np.ndarray) -> np.ndarray:
-    """``(N, 7)`` EAR windows -> ``(N, 22)`` SVM features: raw values, values relative to the
-    window's maximum (difference and ratio: independent of the person's open-eye EAR), and the
-    centre's depth below the window's ends."""
+TYPICAL_OPEN_EAR = 0.30
+"""Open-eye EAR assumed when none is given (dlib's 68 points give 0.25-0.35 on open eyes)."""
+BASELINE_PERCENTILE = 80.0
+"""The open-eye EAR is this percentile of the EAR around each frame: blinks, even long closures,
+fill far less than the remaining 20 % of a few seconds."""
+BASELINE_HALF_WINDOW_S = 3.0
+"""Half width of the running window (seconds) the open-eye percentile is taken over."""
+FEATURE_VERSION = 2
+"""Bumped whenever ``window_features`` changes; stored classifiers of another version are refused."""
+
+
+def open_eye_baseline(ear30: np.ndarray, half_window_s: float = BASELINE_HALF_WINDOW_S,
+                      percentile: float = BASELINE_PERCENTILE) -> np.ndarray:
+    """``(N,)`` open-eye EAR per frame of a 30 fps series: the ``percentile`` of the valid (non-NaN)
+    values within ``half_window_s`` of the frame; ``TYPICAL_OPEN_EAR`` where there are none."""
+    ear = np.asarray(ear30, dtype=np.float64)
+    half = max(1, int(round(half_window_s * DETECTOR_FPS)))
+    if len(ear) == 0:
+        return ear.copy()
+    padded = np.pad(ear, half, mode="constant", constant_values=np.nan)
+    view = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)  # (N, 2 * half + 1)
+    step = max(1, half // 15)  # the percentile of a running window changes slowly: compute every `step` frames
+    idx = np.arange(0, len(ear), step)
+    rows = view[idx]
+    some = ~np.isnan(rows).all(axis=1)
+    sampled = np.full(len(idx), TYPICAL_OPEN_EAR)
+    sampled[some] = np.nanpercentile(rows[some], percentile, axis=1)
+    return np.interp(np.arange(len(ear)), idx, sampled)
+
+
+def window_features(w: np.ndarray, open_ear: float | np.ndarray = TYPICAL_OPEN_EAR) -> np.ndarray:
+    """``(N, 7)`` EAR windows and the open-eye EAR (scalar or ``(N,)``) -> ``(N, 31)`` SVM features:
+    the 7 values; the 7 values minus the window's maximum and divided by it (the window's shape,
+    independent of the person's open-eye EAR); the centre's depth below the mean of the window's two
+    first and two last values, as a fraction of that mean; the 7 values as a fraction of the open-eye
+    EAR (how far the lid is closed, even where the window is flat); the window's minimum as that
+    fraction; and the valley: how far the centre lies below the lower of the highest value on its left
+    and the highest on its right, as a fraction of the open-eye EAR (a dip rises on both sides, a step
+    down into a squint or a glance on one only)."""
     w = np.asarray(w, dtype=np.float64)
     top = w.max(axis=1, keepdims=True)
     ends = (w[:, :2].mean(axis=1) + w[:, -2:].mean(axis=1)) / 2
-    return np.concatenate([w, w - top, w / np.maximum(top, 1e-3), ((ends - w[:, HALF]) / np.maximum(ends, 1e-3))[:, None]],
-                          axis=1)
+    depth = (ends - w[:, HALF]) / np.maximum(ends, 1e-3)
+    base = np.maximum(np.broadcast_to(np.asarray(open_ear, dtype=np.float64), (len(w),))[:, None], 1e-3)
+    openness = w / base
+    valley = (np.minimum(w[:, :HALF].max(axis=1), w[:, HALF + 1:].max(axis=1)) - w[:, HALF]) / base[:, 0]
+    return np.concatenate([w, w - top, w / np.maximum(top, 1e-3), depth[:, None], openness,
+                           openness.min(axis=1, keepdims=True), valley[:, None]], axis=1)
 
 
 MIN_RUN_FRAMES = 2
 """A blink needs at least this many consecutive positive frames at 30 fps (a lone frame is noise)."""
+BRIDGE_FRAMES = 1
+"""Gaps of at most this many negative frames inside a blink are closed first (jitter, not a reopening)."""
 
 
 def events_from_mask(mask: np.ndarray, fps30: float, src_fps: float, n_src: int) -> list[BlinkEvent]:
-    """Runs of consecutive positive 30 fps frames -> events in the source frame rate."""
+    """Runs of consecutive positive 30 fps frames (gaps up to ``BRIDGE_FRAMES`` closed) -> events in the
+    source frame rate."""
     events = []
+    mask = np.asarray(mask, bool).copy()
+    for gap in range(1, BRIDGE_FRAMES + 1):  # a gap of `gap` frames with positives on both sides
+        if len(mask) > gap + 1:
+            inner = mask[: -gap - 1] & mask[gap + 1:]
+            for k in range(1, gap + 1):
+                mask[k: len(mask) - gap - 1 + k] |= inner
     padded = np.concatenate([[False], mask, [False]])
     starts = np.flatnonzero(~padded[:-1] & padded[1:])
     ends = np.flatnonzero(padded[:-1] & ~padded[1:]) - 1
@@ -93,8 +146,30 @@ def events_from_mask(mask: np.ndarray, fps30: float, src_fps: float, n_src: int)
     return events
 
 
+CONTEXT_FRAMES = 6
+"""Frames (at 30 fps) on each side of a candidate blink whose highest EAR is the level it must dip below."""
+MAX_DIP_RATIO = 0.7
+"""A candidate blink is kept only if its lowest EAR is below this fraction of the lower of the two side
+levels: a lid that closes and reopens comes back up on both sides; the end of a squint, or noise inside one,
+does not. Chosen on the real pyblinker take and on synthetic squints (see docs/blink.md)."""
+
+
+def is_dip(ear30: np.ndarray, start: int, end: int, context: int = CONTEXT_FRAMES,
+           ratio: float = MAX_DIP_RATIO) -> bool:
+    """Whether frames ``start..end`` (inclusive, 30 fps) dip below ``ratio`` times the lower of the highest
+    EAR among the ``context`` frames before and among those after them (one side is enough at the series'
+    ends)."""
+    before = ear30[max(0, start - context):start]
+    after = ear30[end + 1:end + 1 + context]
+    sides = [float(np.nanmax(x)) for x in (before, after) if len(x) and not np.isnan(x).all()]
+    return not sides or float(np.nanmin(ear30[start:end + 1])) < ratio * min(sides)
+
+
 class _Detector:
-    def classify_windows(self, ear_windows: np.ndarray) -> np.ndarray:
+    require_dip = False
+    """Drop candidate events that are no dip (``is_dip``)."""
+
+    def classify_windows(self, ear_windows: np.ndarray, open_ear: float | np.ndarray = TYPICAL_OPEN_EAR) -> np.ndarray:
         raise NotImplementedError
 
     def detect(self, ear_series: np.ndarray, fps: float) -> list[BlinkEvent]:
@@ -109,8 +184,12 @@ class _Detector:
         valid = ~np.isnan(w).any(axis=1)
         mask = np.zeros(len(w), bool)
         if valid.any():
-            mask[valid] = self.classify_windows(w[valid])
-        return events_from_mask(mask, DETECTOR_FPS, fps, len(ear))
+            mask[valid] = self.classify_windows(w[valid], open_eye_baseline(ear30)[valid])
+        events = events_from_mask(mask, DETECTOR_FPS, fps, len(ear))
+        if not self.require_dip:
+            return events
+        return [e for e in events if is_dip(ear30, int(round(e.start_s * DETECTOR_FPS)),
+                                            int(round(e.end_s * DETECTOR_FPS)) - 1)]
 
 
 @dataclass
@@ -119,29 +198,37 @@ class ThresholdDetector(_Detector):
 
     threshold: float = 0.2
 
-    def classify_windows(self, ear_windows: np.ndarray) -> np.ndarray:
+    def classify_windows(self, ear_windows: np.ndarray, open_ear: float | np.ndarray = TYPICAL_OPEN_EAR) -> np.ndarray:
+        """``open_ear`` is ignored: the threshold is absolute."""
         w = np.asarray(ear_windows, dtype=np.float64)
         return w[:, HALF] < self.threshold
 
 
 @dataclass
 class BlinkDetector(_Detector):
-    """Linear SVM: ``decision = ((features - mean) / scale) @ weights + bias > 0``."""
+    """Linear SVM: ``decision = ((features - mean) / scale) @ weights + bias > 0``; events must be dips."""
 
     weights: np.ndarray
     bias: float
     mean: np.ndarray
     scale: np.ndarray
+    require_dip = True
 
-    def classify_windows(self, ear_windows: np.ndarray) -> np.ndarray:
-        """``(N, 7)`` EAR windows at 30 fps -> ``(N,)`` bool (True = the centre frame is in a blink)."""
+    def classify_windows(self, ear_windows: np.ndarray, open_ear: float | np.ndarray = TYPICAL_OPEN_EAR) -> np.ndarray:
+        """``(N, 7)`` EAR windows at 30 fps -> ``(N,)`` bool (True = the centre frame is in a blink).
+
+        ``open_ear``: the person's open-eye EAR, one value or one per window (``detect`` estimates it
+        from the whole series with ``open_eye_baseline``); by default a typical 0.30."""
         w = np.asarray(ear_windows, dtype=np.float64)
         if w.ndim != 2 or w.shape[1] != WINDOW:
             raise InputError(f"EAR windows must be (N, {WINDOW}), got {w.shape}")
-        return self.decision(w) > 0
+        base = np.asarray(open_ear, dtype=np.float64)
+        if base.ndim > 1 or (base.ndim == 1 and len(base) != len(w)):
+            raise InputError(f"open_ear must be one value or one per window ({len(w)}), got shape {base.shape}")
+        return self.decision(w, base) > 0
 
-    def decision(self, ear_windows: np.ndarray) -> np.ndarray:
-        return ((window_features(ear_windows) - self.mean) / self.scale) @ self.weights + self.bias
+    def decision(self, ear_windows: np.ndarray, open_ear: float | np.ndarray = TYPICAL_OPEN_EAR) -> np.ndarray:
+        return ((window_features(ear_windows, open_ear) - self.mean) / self.scale) @ self.weights + self.bias
 
     def save(self, path: str | Path) -> None:
         from model.files import atomic_path
@@ -149,14 +236,19 @@ class BlinkDetector(_Detector):
         with atomic_path(path) as tmp:
             with open(tmp, "wb") as fh:
                 np.savez(fh, weights=self.weights, bias=np.float64(self.bias), mean=self.mean, scale=self.scale,
-                         window=np.int64(WINDOW), fps=np.float64(DETECTOR_FPS))
+                         window=np.int64(WINDOW), fps=np.float64(DETECTOR_FPS), features=np.int64(FEATURE_VERSION))
 
     @classmethod
     def load(cls, path: str | Path) -> BlinkDetector:
         try:
             with np.load(path, allow_pickle=False) as z:
                 if int(z["window"]) != WINDOW or float(z["fps"]) != DETECTOR_FPS:
-                    raise InputError(f"{path}: classifier for {int(z['window'])}-frame windows at {float(z['fps'])} fps")
+                    raise InputError(f"{path}: classifier for {int(z['window'])}-frame windows "
+                                     f"at {float(z['fps'])} fps")
+                version = int(z["features"]) if "features" in z.files else 1
+                if version != FEATURE_VERSION:
+                    raise InputError(f"{path}: trained on version-{version} features, this detector computes version "
+                                     f"{FEATURE_VERSION}; retrain it (`emoface blink train LABELS.csv -o MODEL.npz`)")
                 return cls(z["weights"].astype(np.float64), float(z["bias"]), z["mean"], z["scale"])
         except FileNotFoundError:
             raise InputError(f"blink classifier not found: {path}") from None
