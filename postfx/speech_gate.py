@@ -105,7 +105,8 @@ class ActivityOptions:
 
     def __post_init__(self) -> None:
         if self.detector not in DETECTORS:
-            raise InputError(f"option speech_gate.detector must be one of {', '.join(DETECTORS)}, got {self.detector!r}")
+            raise InputError(f"option speech_gate.detector must be one of {', '.join(DETECTORS)}, "
+                             f"got {self.detector!r}")
         check_range("speech_gate.preroll_s", self.preroll_s, 0.0, 1.0)
         check_range("speech_gate.hangover_s", self.hangover_s, 0.0, 2.0)
         check_range("speech_gate.ramp_s", self.ramp_s, 1.0 / FPS, 1.0)
@@ -236,6 +237,7 @@ class SileroDetector:
         self._window_speech: dict[int, bool] = {}
         self._frame = 0
         self._finished = False
+        self.last_probability = 0.0  # of the last window run
 
     def push(self, audio: np.ndarray) -> np.ndarray:
         """Add samples; return decisions for frames whose centre window has been run."""
@@ -257,7 +259,7 @@ class SileroDetector:
         x = np.concatenate([self._context, window])[None]  # (1, CONTEXT + WINDOW)
         prob, self._state = self._session.run(None, {"input": x, "state": self._state,
                                                      "sr": np.array(SAMPLE_RATE_HZ, np.int64)})
-        p = float(np.asarray(prob).reshape(-1)[0])
+        p = self.last_probability = float(np.asarray(prob).reshape(-1)[0])
         self._speaking = p >= (self.opts.release_threshold if self._speaking else self.opts.threshold)
         self._window_speech[self._window] = self._speaking
         self._context = window[-self.CONTEXT:].astype(np.float32)

@@ -90,6 +90,17 @@ def test_a_quiet_tail_far_under_the_speech_level_is_not_speech():
     assert np.all(alone == 1)  # the same level with no louder speech before it counts as speech
 
 
+def test_a_steady_hum_raises_the_noise_floor_and_closes():
+    # -45 dBFS (above the floor) at 240 Hz, 4 periods a frame: the noise floor starts 10 dB under the
+    # -55 dBFS floor and rises with a 30-frame time constant: -45 - 20 exp(-n / 30) after n frames. The
+    # hum is speech while 20 exp(-n / 30) > 10 dB, i.e. in frames 0..20; held to 32, then 1/6 less a frame.
+    act = speech_activity(burst(0, 180, 180, dbfs=-45.0, hz=240.0), OPTS)
+    expected = np.zeros(180)
+    expected[:33] = 1
+    expected[33:39] = np.arange(5, -1, -1) / 6
+    np.testing.assert_allclose(act, expected, atol=1e-6)
+
+
 def test_activity_never_steps_more_than_the_ramp_allows():
     opts = ActivityOptions(ramp_s=0.05)  # 3 frames
     act = speech_activity(speech_like(6.0, seed=1), opts)
@@ -170,6 +181,38 @@ def test_silero_rests_in_silence_and_noise_and_opens_on_real_speech():
     assert inside.mean() > 0.7
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # silero_vad.model uses importlib.resources.path
+def test_silero_probabilities_match_the_reference_wrapper():
+    """Same per-window probabilities as silero-vad's own OnnxWrapper (which needs torch) on real speech."""
+    _silero()
+    torch = pytest.importorskip("torch")
+    from silero_vad import load_silero_vad
+
+    from postfx.speech_gate import SileroDetector
+
+    audio = hello()[: 512 * 60]
+    det, ours = SileroDetector(), []
+    for i in range(0, len(audio), 512):
+        det.push(audio[i: i + 512])
+        ours.append(det.last_probability)
+    ref = load_silero_vad(onnx=True).audio_forward(torch.from_numpy(audio), 16000).numpy().reshape(-1)
+    assert max(ours) > 0.9  # the test speaks
+    np.testing.assert_allclose(ours, ref, atol=1e-5)
+
+
+def test_silero_frames_take_the_window_holding_their_centre():
+    _silero()
+    from postfx.speech_gate import SileroDetector
+
+    # frames 0..3 end at samples 266, 533, 800, 1066 (centres 133, 399, 666, 933); windows end at 512, 1024
+    det = SileroDetector()
+    assert len(det.push(np.zeros(1000, np.float32))) == 2  # 3 whole frames, window 0 holds 2 centres
+    assert len(det.finish()) == 1  # the zero-padded window 1 decides frame 2
+    det = SileroDetector()
+    assert len(det.push(np.zeros(1100, np.float32))) == 4  # frame 3 ends in window 2, its centre is in 1
+    assert len(det.finish()) == 0
+
+
 @pytest.mark.parametrize("chunk", [300, 512, 4000])
 def test_silero_stream_equals_whole_clip(chunk):
     opts = _silero()
@@ -179,4 +222,5 @@ def test_silero_stream_equals_whole_clip(chunk):
     streamed, progress = _stream(audio, opts, chunk)
     np.testing.assert_array_equal(streamed, whole)
     for received, final in progress:  # a frame waits for the 32 ms window holding its centre + preroll
-        assert max(0, frame_count(received) - opts.preroll_frames - 3) <= final <= max(0, frame_count(received) - opts.preroll_frames)
+        latest = max(0, frame_count(received) - opts.preroll_frames)
+        assert max(0, latest - 3) <= final <= latest
