@@ -94,12 +94,15 @@ class ActivityOptions:
     preroll_s: the gate is open this long before speech (anticipation; also a stream's lookahead).
     hangover_s: and stays open this long after it (word-final consonants, the model's lag).
     ramp_s: a full open or close takes this long; activity moves at most 1/ramp_frames a frame.
+
+    Defaults (4, 6 and 4 frames: 67, 100, 67 ms) were chosen on the FACEGOOD takes and synthetic clips
+    (bench/speech_gate.py); with ``preroll_s >= ramp_s`` the gate is fully open at a speech onset.
     """
 
     detector: str = "energy"
-    preroll_s: float = 0.1
-    hangover_s: float = 0.2
-    ramp_s: float = 0.1
+    preroll_s: float = 4 / FPS
+    hangover_s: float = 6 / FPS
+    ramp_s: float = 4 / FPS
     energy: EnergyOptions = field(default_factory=EnergyOptions)
     silero: SileroOptions = field(default_factory=SileroOptions)
 

@@ -16,7 +16,7 @@ from postfx.speech_gate import (GATED_CONTROLS, ActivityOptions, ActivityStream,
                                 frame_bounds, gate, speech_activity)
 
 HELLO = Path(__file__).resolve().parents[2] / "docs" / "samples" / "hello.wav"
-OPTS = ActivityOptions()  # preroll 6 frames, hangover 12, ramp 6 (0.1 s, 0.2 s, 0.1 s at 60 fps)
+OPTS = ActivityOptions(preroll_s=0.1, hangover_s=0.2, ramp_s=0.1)  # 6, 12 and 6 frames at 60 fps
 
 
 def hello() -> np.ndarray:
@@ -75,13 +75,24 @@ def test_burst_opens_with_preroll_holds_with_hangover_and_ramps():
     np.testing.assert_allclose(act, expected, atol=1e-6)
 
 
+def test_defaults_open_fully_by_the_onset():
+    d = ActivityOptions()
+    assert (d.preroll_frames, d.hangover_frames, d.ramp_frames) == (4, 6, 4)
+    act = speech_activity(burst(60, 90, 180))  # held in [56, 95]; 1/4 a frame up from 56, down from 96
+    expected = np.zeros(180)
+    expected[56:60] = np.arange(1, 5) / 4
+    expected[60:96] = 1
+    expected[96:100] = np.arange(3, -1, -1) / 4
+    np.testing.assert_allclose(act, expected, atol=1e-6)
+
+
 def test_speech_at_the_first_frame_is_open_at_once():
     act = speech_activity(burst(0, 30, 90), OPTS)
     assert act[0] == 1 and np.all(act[:42] == 1) and act[42] == pytest.approx(5 / 6)
 
 
 def test_a_quiet_tail_far_under_the_speech_level_is_not_speech():
-    opts = ActivityOptions(energy=EnergyOptions(noise_margin_db=0.0))  # isolate the relative level
+    opts = ActivityOptions(hangover_s=0.2, energy=EnergyOptions(noise_margin_db=0.0))  # only the relative level
     loud = burst(0, 60, 120, dbfs=-5.0)
     quiet = burst(60, 120, 120, dbfs=-45.0)  # 40 dB under the speech, above the -55 dBFS floor
     act = speech_activity(loud + quiet, opts)  # the speech level decays 3 dB/s: -8 dBFS after 1 s
