@@ -7,10 +7,10 @@ audio via PyAV, facegood/*.wav; evaluation only, never committed), docs/samples/
 1 s of zeros each side, 3 s of zeros, of -60 and -45 dBFS white noise, and hello.wav in a synthetic
 room tone at 20 dB SNR. Reports on the raw jaw (CTRL_C_jaw.ty) with each gate applied:
 
-- jaw mean / max in silence and noise (whole clip; for padded clips, the padding);
+- jaw mean / max in silence and noise (whole clip; for padded clips, padding >= 0.3 s from the speech);
 - jaw median in pauses: frames more than 30 dB under the clip's 90th-percentile frame level in runs
-  of at least 0.3 s; frames outside pauses are "inside speech", and the share of them where the gate
-  is closed (activity < 0.5) is "speech gated";
+  of at least 0.3 s (for the noisy hello, found in the clean audio); frames outside pauses are "inside
+  speech", and the share of them where the gate is closed (activity < 0.5) is "speech gated";
 - r of the jaw with the real inner-lip aperture (dlib, talking faces) at zero lag;
 - detector CPU cost as x real time (audio seconds per compute second), whole-clip form.
 
@@ -44,7 +44,8 @@ class Clip:
     name: str
     group: str
     audio: np.ndarray  # (n,) float32 16 kHz
-    silent: np.ndarray | None = None  # (T,) bool: frames known to hold no speech (padding, pure noise)
+    silent: np.ndarray | None = None  # (T,) bool: padding frames at least 0.3 s from the speech file
+    clean: np.ndarray | None = None  # the audio before noise was added: pauses are found in it
     aperture: tuple[np.ndarray, np.ndarray] | None = None  # (times_s, aperture) per video frame with a face
     jaw: dict[str, np.ndarray] = field(default_factory=dict)  # gate -> (T,) jaw
     act: dict[str, np.ndarray] = field(default_factory=dict)
@@ -133,10 +134,11 @@ def synthetic_clips(rng: np.random.Generator) -> list[Clip]:
     tone = room_tone(len(padded), rng)
     speech_rms = np.sqrt(np.mean(hello[np.abs(hello) > 0.01 * np.abs(hello).max()] ** 2))
     noisy = (padded + tone * speech_rms * 10 ** (-20 / 20)).astype(np.float32)
+    silent = np.ones(frame_count(len(padded)), bool)
+    margin = round(0.3 * FPS)  # clear of any pre-roll, hangover and ramp
+    silent[FPS - margin: FPS + frame_count(len(hello)) + margin] = False
     for name, audio in (("hello + 1 s zeros", padded), ("hello, room 20 dB SNR", noisy)):
-        silent = np.ones(frame_count(len(audio)), bool)
-        silent[FPS + 6: FPS + frame_count(len(hello)) - 6] = False  # padding, 0.1 s clear of the speech
-        clips.append(Clip(name, "hello", audio, silent=silent))
+        clips.append(Clip(name, "hello", audio, silent=silent, clean=padded))
     return clips
 
 
@@ -201,14 +203,15 @@ def rows(clips: list[Clip], cost: dict[str, float]) -> list[tuple[str, list[floa
         out.append((f"{name}: jaw mean", [c.jaw[g].mean() for g in GATES], True))
         out.append((f"{name}: jaw max", [c.jaw[g].max() for g in GATES], True))
     for c in (c for c in clips if c.silent is not None):
-        out.append((f"{c.name}: padding jaw mean", [c.jaw[g][c.silent].mean() for g in GATES], True))
-        out.append((f"{c.name}: padding jaw max", [c.jaw[g][c.silent].max() for g in GATES], True))
-        out.append((f"{c.name}: speech gated", [np.mean(c.act[g][~c.silent] < 0.5) for g in GATES], False))
-    for group in ("talking faces", "facegood"):
+        out.append((f"{c.name}: padding >= 0.3 s from speech, jaw mean", [c.jaw[g][c.silent].mean() for g in GATES],
+                    True))
+        out.append((f"{c.name}: padding >= 0.3 s from speech, jaw max", [c.jaw[g][c.silent].max() for g in GATES],
+                    True))
+    for group in ("hello", "talking faces", "facegood"):
         members = [c for c in clips if c.group == group]
         if not members:
             continue
-        masks = [pause_mask(c.audio)[: len(c.jaw['none'])] for c in members]
+        masks = [pause_mask(c.audio if c.clean is None else c.clean)[: len(c.jaw['none'])] for c in members]
         n_pause = sum(int(m.sum()) for m in masks)
         seconds = sum(len(m) for m in masks) / FPS
         label = f"{group} ({len(members)} clips, {seconds:.0f} s, {n_pause / FPS:.1f} s in pauses)"
@@ -231,9 +234,13 @@ def rows(clips: list[Clip], cost: dict[str, float]) -> list[tuple[str, list[floa
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--realdata", type=Path, default=ROOT.parent.parent / "shared" / "realdata")
+    ap.add_argument("--realdata", type=Path, help="default: the first of ../shared/realdata, ../../shared/realdata")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
+    if args.realdata is None:
+        found = [p for p in (ROOT.parent / "shared" / "realdata", ROOT.parent.parent / "shared" / "realdata")
+                 if p.is_dir()]
+        args.realdata = found[0] if found else ROOT.parent / "shared" / "realdata"
     if not args.realdata.is_dir():
         print(f"skipped real recordings: {args.realdata} not found")
     clips = synthetic_clips(np.random.default_rng(0))
