@@ -1,0 +1,367 @@
+"""Speech-activity gate: rest the mouth-opening controls where nobody is speaking.
+
+A guard for models that keep the mouth open in silence. Per-frame speech activity at
+:data:`~model.constants.FPS` comes from 16 kHz mono float32 audio through one of two
+detectors behind one interface (``push(audio) -> decisions``, ``finish() -> decisions``):
+
+- ``energy``: frame RMS in dBFS against the highest of three levels: an absolute floor, a
+  level ``relative_db`` under the running speech level, and ``noise_margin_db`` over a
+  running noise floor (falls at once, rises with a time constant). Causal, so it streams.
+- ``silero``: silero-vad's ONNX model from its PyPI wheel, run with onnxruntime on 512-sample
+  windows (32 ms) carrying its recurrent state; speech starts at ``threshold`` and ends under
+  ``release_threshold``. Imported lazily; no torch, no network.
+
+Raw decisions become activity in ``[0, 1]``: held open ``preroll_frames`` before a speech
+frame and ``hangover_frames`` after it, then ramped: activity changes by at most
+``1 / ramp_frames`` per frame, so the gate is never a step. Frame ``i`` of a stream is final
+once the detector has decided frame ``i + preroll_frames``; :func:`speech_activity` (whole
+clip) is the stream fed in one piece, so both give the same activity for the same audio.
+
+:func:`gate` pulls only the mouth-opening controls (jaw open, tongue) toward rest in
+proportion to inactivity; mouth corners, brows, cheeks and lids keep the emotion.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from importlib.util import find_spec
+from pathlib import Path
+
+import numpy as np
+
+from model.constants import FPS, SAMPLE_RATE_HZ, frame_count
+from model.errors import InputError
+from model.rig import rig
+from postfx._validate import check_range
+
+log = logging.getLogger(__name__)
+
+DETECTORS = ("energy", "silero")
+VAD_INSTALL_HINT = "pip install 'emoface-bridge[vad]'"
+GATED_CONTROLS: tuple[str, ...] = (
+    "CTRL_C_jaw.ty", "CTRL_C_jaw_openExtreme.ty", "CTRL_C_tongue.tx", "CTRL_C_tongue.ty", "CTRL_C_tongue_inOut.ty",
+    "CTRL_C_tongue_narrowWide.ty", "CTRL_C_tongue_press.ty", "CTRL_C_tongue_roll.tx", "CTRL_C_tongue_roll.ty",
+    "CTRL_C_tongue_tip.tx", "CTRL_C_tongue_tip.ty",
+)
+"""Controls that open the mouth. The lip-parting upperLipRaise / lowerLipDepress are left out:
+disgust raises the upper lip and depresses the lower one (AU10, AU16), an expression that stays."""
+
+
+@dataclass(frozen=True)
+class EnergyOptions:
+    """Energy detector. A frame is speech when its RMS level (dBFS) exceeds all of:
+
+    floor_dbfs: an absolute floor (digital silence, a -60 dBFS noise floor stay under it).
+    relative_db: this far under the running speech level (a peak follower of speech frames
+        that decays by ``speech_release_db_per_s``).
+    noise_margin_db: this far over the running noise floor, which drops to any quieter frame
+        at once and rises toward louder ones with time constant ``noise_rise_s``.
+    """
+
+    floor_dbfs: float = -55.0
+    relative_db: float = 35.0
+    noise_margin_db: float = 10.0
+    noise_rise_s: float = 0.5
+    speech_release_db_per_s: float = 3.0
+
+    def __post_init__(self) -> None:
+        check_range("energy.floor_dbfs", self.floor_dbfs, -120.0, 0.0)
+        check_range("energy.relative_db", self.relative_db, 0.0, 100.0)
+        check_range("energy.noise_margin_db", self.noise_margin_db, 0.0, 60.0)
+        check_range("energy.noise_rise_s", self.noise_rise_s, 0.01, 60.0)
+        check_range("energy.speech_release_db_per_s", self.speech_release_db_per_s, 0.0, 100.0)
+
+
+@dataclass(frozen=True)
+class SileroOptions:
+    """silero-vad: speech starts where the probability reaches ``threshold`` and ends where it
+    falls under ``release_threshold`` (silero's own defaults: 0.5 and 0.5 - 0.15)."""
+
+    threshold: float = 0.5
+    release_threshold: float = 0.35
+
+    def __post_init__(self) -> None:
+        check_range("silero.threshold", self.threshold, 0.0, 1.0)
+        check_range("silero.release_threshold", self.release_threshold, 0.0, self.threshold)
+
+
+@dataclass(frozen=True)
+class ActivityOptions:
+    """Speech activity per frame.
+
+    detector: ``energy`` (no dependency) or ``silero`` (needs the ``vad`` extra).
+    preroll_s: the gate is open this long before speech (anticipation; also a stream's lookahead).
+    hangover_s: and stays open this long after it (word-final consonants, the model's lag).
+    ramp_s: a full open or close takes this long; activity moves at most 1/ramp_frames a frame.
+
+    Defaults (4, 6 and 4 frames: 67, 100, 67 ms) were chosen on the FACEGOOD takes and synthetic clips
+    (bench/speech_gate.py); with ``preroll_s >= ramp_s`` the gate is fully open at a speech onset.
+    """
+
+    detector: str = "energy"
+    preroll_s: float = 4 / FPS
+    hangover_s: float = 6 / FPS
+    ramp_s: float = 4 / FPS
+    energy: EnergyOptions = field(default_factory=EnergyOptions)
+    silero: SileroOptions = field(default_factory=SileroOptions)
+
+    def __post_init__(self) -> None:
+        if self.detector not in DETECTORS:
+            raise InputError(f"option speech_gate.detector must be one of {', '.join(DETECTORS)}, "
+                             f"got {self.detector!r}")
+        check_range("speech_gate.preroll_s", self.preroll_s, 0.0, 1.0)
+        check_range("speech_gate.hangover_s", self.hangover_s, 0.0, 2.0)
+        check_range("speech_gate.ramp_s", self.ramp_s, 1.0 / FPS, 1.0)
+
+    @property
+    def preroll_frames(self) -> int:
+        return round(self.preroll_s * FPS)
+
+    @property
+    def hangover_frames(self) -> int:
+        return round(self.hangover_s * FPS)
+
+    @property
+    def ramp_frames(self) -> int:
+        return max(1, round(self.ramp_s * FPS))
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    """controls: names (or groups) pulled to ``rest_value`` where activity is 0."""
+
+    controls: tuple[str, ...] = GATED_CONTROLS
+    rest_value: float = 0.0
+
+
+def frame_bounds(i: int) -> tuple[int, int]:
+    """Samples ``[start, end)`` of output frame ``i`` (the split :func:`frame_count` implies)."""
+    return (i * SAMPLE_RATE_HZ) // FPS, ((i + 1) * SAMPLE_RATE_HZ) // FPS
+
+
+class _AudioBuffer:
+    """Samples received so far, trimmed to those still needed (absolute sample indices)."""
+
+    def __init__(self) -> None:
+        self.data = np.zeros(0, np.float32)
+        self.start = 0  # absolute index of data[0]
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.data)
+
+    def append(self, audio: np.ndarray) -> None:
+        audio = np.asarray(audio, dtype=np.float32)
+        if audio.ndim != 1:
+            raise InputError(f"audio must be mono (n,), got shape {audio.shape}")
+        self.data = np.concatenate([self.data, audio])
+
+    def span(self, a: int, b: int) -> np.ndarray:
+        return self.data[a - self.start: b - self.start]
+
+    def drop_before(self, a: int) -> None:
+        self.data = self.data[a - self.start:]
+        self.start = a
+
+
+class EnergyDetector:
+    """Causal RMS-level detector; see :class:`EnergyOptions`."""
+
+    def __init__(self, opts: EnergyOptions = EnergyOptions()):
+        self.opts = opts
+        self._audio = _AudioBuffer()
+        self._frame = 0
+        self._noise_db = opts.floor_dbfs - opts.noise_margin_db  # lowest it goes: threshold never under floor
+        self._speech_db = opts.floor_dbfs + opts.relative_db  # unknown speaker: start at the floor
+        self._rise = 1.0 - math.exp(-1.0 / (opts.noise_rise_s * FPS))
+        self._release_db = opts.speech_release_db_per_s / FPS
+
+    def push(self, audio: np.ndarray) -> np.ndarray:
+        """Add samples; return decisions (bool) for the frames whose audio is now complete."""
+        self._audio.append(audio)
+        out = []
+        while frame_bounds(self._frame)[1] <= self._audio.end:
+            a, b = frame_bounds(self._frame)
+            x = self._audio.span(a, b).astype(np.float64)
+            out.append(self._decide(20.0 * math.log10(max(math.sqrt(float(np.mean(x * x))), 1e-6))))
+            self._audio.drop_before(b)
+            self._frame += 1
+        return np.array(out, dtype=bool)
+
+    def finish(self) -> np.ndarray:
+        """Energy frames need no lookahead: nothing is held back."""
+        return np.zeros(0, dtype=bool)
+
+    def _decide(self, level: float) -> bool:
+        o = self.opts
+        threshold = max(o.floor_dbfs, self._speech_db - o.relative_db, self._noise_db + o.noise_margin_db)
+        speech = level > threshold
+        self._speech_db = max(self._speech_db - self._release_db, level if speech else -math.inf,
+                              o.floor_dbfs + o.relative_db)
+        if level < self._noise_db:
+            self._noise_db = max(level, o.floor_dbfs - o.noise_margin_db)
+        else:
+            self._noise_db += (level - self._noise_db) * self._rise
+        return speech
+
+
+def silero_model_path() -> Path:
+    """silero-vad's ONNX model inside its installed wheel (found without importing torch)."""
+    spec = find_spec("silero_vad")
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError(f"the silero detector needs silero-vad: {VAD_INSTALL_HINT}")
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "silero_vad.onnx"
+    if not path.is_file():
+        raise InputError(f"{path} is missing; reinstall silero-vad")
+    return path
+
+
+class SileroDetector:
+    """silero-vad v5+ ONNX on 512-sample windows; a frame takes the window holding its centre."""
+
+    WINDOW = 512  # samples per model call at 16 kHz
+    CONTEXT = 64  # samples of the previous window the model sees in front of each window
+
+    def __init__(self, opts: SileroOptions = SileroOptions()):
+        try:
+            import onnxruntime
+        except ImportError:
+            raise InputError(f"the silero detector needs onnxruntime: {VAD_INSTALL_HINT}") from None
+        so = onnxruntime.SessionOptions()
+        so.intra_op_num_threads = so.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(str(silero_model_path()), so, providers=["CPUExecutionProvider"])
+        self.opts = opts
+        self._audio = _AudioBuffer()
+        self._state = np.zeros((2, 1, 128), np.float32)
+        self._context = np.zeros(self.CONTEXT, np.float32)
+        self._window = 0
+        self._speaking = False
+        self._window_speech: dict[int, bool] = {}
+        self._frame = 0
+        self._finished = False
+        self.last_probability = 0.0  # of the last window run
+
+    def push(self, audio: np.ndarray) -> np.ndarray:
+        """Add samples; return decisions for frames whose centre window has been run."""
+        self._audio.append(audio)
+        while (self._window + 1) * self.WINDOW <= self._audio.end:
+            self._run(self._audio.span(self._window * self.WINDOW, (self._window + 1) * self.WINDOW))
+        return self._frames(frame_count(self._audio.end))
+
+    def finish(self) -> np.ndarray:
+        """Run the last partial window (zero-padded) and decide the remaining frames."""
+        n_frames = frame_count(self._audio.end)
+        if not self._finished and self._window * self.WINDOW < self._audio.end:
+            tail = self._audio.span(self._window * self.WINDOW, self._audio.end)
+            self._run(np.pad(tail, (0, self.WINDOW - len(tail))))
+        self._finished = True
+        return self._frames(n_frames)
+
+    def _run(self, window: np.ndarray) -> None:
+        x = np.concatenate([self._context, window])[None]  # (1, CONTEXT + WINDOW)
+        prob, self._state = self._session.run(None, {"input": x, "state": self._state,
+                                                     "sr": np.array(SAMPLE_RATE_HZ, np.int64)})
+        p = self.last_probability = float(np.asarray(prob).reshape(-1)[0])
+        self._speaking = p >= (self.opts.release_threshold if self._speaking else self.opts.threshold)
+        self._window_speech[self._window] = self._speaking
+        self._context = window[-self.CONTEXT:].astype(np.float32)
+        self._window += 1
+        self._audio.drop_before(min(self._window * self.WINDOW, self._audio.end))
+
+    def _frames(self, n_frames: int) -> np.ndarray:
+        out = []
+        while self._frame < n_frames:
+            a, b = frame_bounds(self._frame)
+            k = ((a + b) // 2) // self.WINDOW
+            if k not in self._window_speech:
+                break
+            out.append(self._window_speech[k])
+            self._frame += 1
+        for k in [k for k in self._window_speech if (k + 1) * self.WINDOW < frame_bounds(self._frame)[0]]:
+            del self._window_speech[k]
+        return np.array(out, dtype=bool)
+
+
+def make_detector(opts: ActivityOptions) -> EnergyDetector | SileroDetector:
+    return EnergyDetector(opts.energy) if opts.detector == "energy" else SileroDetector(opts.silero)
+
+
+class ActivityStream:
+    """Streaming speech activity: push audio, get activity for the frames now final.
+
+    Frame ``i`` is final once the detector has decided frame ``i + preroll_frames`` (its
+    audio plus ``preroll_s`` of lookahead); :meth:`finish` flushes the rest as if the audio
+    continued in silence.
+    """
+
+    def __init__(self, opts: ActivityOptions = ActivityOptions()):
+        self.opts = opts
+        self.detector = make_detector(opts)
+        self._raw = np.zeros(0, dtype=bool)  # decisions from absolute frame _raw_start on
+        self._raw_start = 0
+        self._emitted = 0
+        self._level: float | None = None  # activity of the last emitted frame
+
+    @property
+    def lookahead_frames(self) -> int:
+        return self.opts.preroll_frames
+
+    def push(self, audio: np.ndarray) -> np.ndarray:
+        """Add 16 kHz mono samples; return ``(n,)`` float32 activity of newly final frames."""
+        self._raw = np.concatenate([self._raw, self.detector.push(audio)])
+        return self._emit(final=False)
+
+    def finish(self) -> np.ndarray:
+        """End of audio: return activity for every frame not yet returned."""
+        self._raw = np.concatenate([self._raw, self.detector.finish()])
+        return self._emit(final=True)
+
+    def _emit(self, final: bool) -> np.ndarray:
+        pre, hang, ramp = self.opts.preroll_frames, self.opts.hangover_frames, self.opts.ramp_frames
+        decided = self._raw_start + len(self._raw)
+        stop = decided if final else max(self._emitted, decided - pre)
+        if stop <= self._emitted:
+            return np.zeros(0, np.float32)
+        # held[i] = any raw speech in frames [i - hang, i + pre] (frames past the end are silence)
+        lo = self._emitted - hang
+        padded = np.zeros(stop + pre - lo, dtype=bool)  # absolute frames lo .. stop + pre - 1
+        have_lo, have_hi = max(lo, self._raw_start), min(stop + pre, decided)
+        padded[have_lo - lo: have_hi - lo] = self._raw[have_lo - self._raw_start: have_hi - self._raw_start]
+        held = np.lib.stride_tricks.sliding_window_view(padded, hang + pre + 1).any(axis=1)  # (stop - emitted,)
+        out = np.empty(len(held), np.float32)
+        level = float(held[0]) if self._level is None else self._level
+        step = 1.0 / ramp
+        for j, h in enumerate(held):
+            level = min(max(float(h), level - step), level + step)
+            out[j] = level
+        self._level = level
+        self._emitted = stop
+        keep_from = max(self._raw_start, stop - hang)
+        self._raw = self._raw[keep_from - self._raw_start:]
+        self._raw_start = keep_from
+        return out
+
+
+def speech_activity(audio: np.ndarray, opts: ActivityOptions = ActivityOptions()) -> np.ndarray:
+    """Whole clip: ``(frame_count(len(audio)),)`` float32 activity in ``[0, 1]``."""
+    stream = ActivityStream(opts)
+    return np.concatenate([stream.push(audio), stream.finish()])
+
+
+def gate(frames: np.ndarray, activity: np.ndarray, opts: GateOptions = GateOptions()) -> np.ndarray:
+    """Pull the gated controls of ``(T, 174)`` frames toward rest by ``1 - activity`` ``(T,)``.
+
+    Other controls are returned unchanged. Returns float32 ``(T, 174)``.
+    """
+    frames = np.asarray(frames)
+    activity = np.asarray(activity, dtype=np.float64)
+    if frames.ndim != 2 or frames.shape[1] != len(rig()):
+        raise InputError(f"frames must be (T, {len(rig())}), got shape {frames.shape}")
+    if activity.shape != (len(frames),):
+        raise InputError(f"activity must be ({len(frames)},), got shape {activity.shape}")
+    idx = rig().select(opts.controls)
+    out = frames.astype(np.float32, copy=True)
+    a = np.clip(activity, 0.0, 1.0)[:, None]  # (T, 1)
+    out[:, idx] = (opts.rest_value + (frames[:, idx] - opts.rest_value) * a).astype(np.float32)
+    return out
