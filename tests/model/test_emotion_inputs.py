@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from model.emotion import EmotionSpecError, EmotionTrack, neutral_blend
+from model.emotion import EmotionSpecError, EmotionTrack
 
 
 def test_a_label_is_one_key_at_time_zero():
@@ -51,8 +51,3 @@ def test_bad_keys_say_what_is_wrong(key, message):
 def test_missing_track_file_names_it(tmp_path):
     with pytest.raises(EmotionSpecError, match="emotion track file not found: .*gone.json"):
         EmotionTrack.load(tmp_path / "gone.json")
-
-
-def test_neutral_blend_keeps_the_dtype():
-    w = np.eye(7, dtype=np.float32)
-    assert neutral_blend(w, np.full(7, 0.5, np.float32)).dtype == np.float32

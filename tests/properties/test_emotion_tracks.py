@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model.constants import EMOTIONS
-from model.emotion import EmotionKey, EmotionSpecError, EmotionTrack, neutral_blend, normalise_weights
+from model.emotion import EmotionKey, EmotionSpecError, EmotionTrack, normalise_weights
 
 weights = st.lists(st.floats(0.0, 10.0), min_size=7, max_size=7).filter(lambda w: sum(w) > 1e-3).map(normalise_weights)
 keys = st.builds(EmotionKey, time_s=st.floats(0.0, 20.0), weights=weights, intensity=st.floats(0.0, 1.0),
@@ -32,13 +32,6 @@ def test_intensity_stays_within_the_keys_intensities(ks, t):
     lo, hi = min(k.intensity for k in ks), max(k.intensity for k in ks)
     assert np.all(i >= lo - 1e-6) and np.all(i <= hi + 1e-6)
     assert np.all((i >= 0) & (i <= 1))
-
-
-@given(key_lists, times)
-def test_neutral_blend_of_a_track_sums_to_one(ks, t):
-    w, i = _track(ks).at_times(t)
-    mixed = neutral_blend(w, i)
-    assert np.allclose(mixed.sum(axis=1), 1.0, atol=1e-5) and np.all(mixed >= -1e-6)
 
 
 @given(key_lists, st.floats(0.0, 30.0))

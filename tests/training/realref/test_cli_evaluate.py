@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from server.cli import main
+from server.cli.main import main
 
 
 @pytest.mark.slow
