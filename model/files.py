@@ -6,6 +6,7 @@ import hashlib
 import os
 import secrets
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Iterator
 
@@ -55,3 +56,19 @@ def _create_temp_file(target: Path) -> str:
             continue
         return str(tmp)
     raise FileExistsError(f"no free temporary file name beside {target}")
+
+
+def package_data_path(module: str, relative: str, not_installed: str, distribution: str) -> Path:
+    """A data file shipped inside installed package ``module`` (found without importing it).
+
+    Raises :class:`~model.errors.InputError` with ``not_installed`` when the package is absent, and
+    asks to reinstall ``distribution`` when the file is missing."""
+    from model.errors import InputError
+
+    spec = find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError(not_installed)
+    path = Path(list(spec.submodule_search_locations)[0]) / relative
+    if not path.is_file():
+        raise InputError(f"{path} is missing; reinstall {distribution}")
+    return path

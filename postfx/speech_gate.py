@@ -25,13 +25,13 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
 
 from model.constants import FPS, SAMPLE_RATE_HZ, frame_count
 from model.errors import InputError
+from model.files import package_data_path
 from model.rig import rig
 from postfx._validate import check_range
 
@@ -208,13 +208,8 @@ class EnergyDetector:
 
 def silero_model_path() -> Path:
     """silero-vad's ONNX model inside its installed wheel (found without importing torch)."""
-    spec = find_spec("silero_vad")
-    if spec is None or not spec.submodule_search_locations:
-        raise InputError(f"the silero detector needs silero-vad: {VAD_INSTALL_HINT}")
-    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "silero_vad.onnx"
-    if not path.is_file():
-        raise InputError(f"{path} is missing; reinstall silero-vad")
-    return path
+    return package_data_path("silero_vad", "data/silero_vad.onnx",
+                             f"the silero detector needs silero-vad: {VAD_INSTALL_HINT}", "silero-vad")
 
 
 class SileroDetector:

@@ -6,24 +6,20 @@ lacks, so the model file is located with ``importlib.util.find_spec`` without im
 from __future__ import annotations
 
 from functools import cache
-from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
 
 from model.errors import InputError
+from model.files import package_data_path
 
 INSTALL_HINT = "pip install 'emoface-bridge[blink]'"
 
 
 def predictor_path() -> Path:
-    spec = find_spec("face_recognition_models")
-    if spec is None or not spec.submodule_search_locations:
-        raise InputError(f"the landmark model comes from face-recognition-models: {INSTALL_HINT}")
-    path = Path(list(spec.submodule_search_locations)[0]) / "models" / "shape_predictor_68_face_landmarks.dat"
-    if not path.is_file():
-        raise InputError(f"{path} is missing; reinstall face-recognition-models")
-    return path
+    return package_data_path("face_recognition_models", "models/shape_predictor_68_face_landmarks.dat",
+                             f"the landmark model comes from face-recognition-models: {INSTALL_HINT}",
+                             "face-recognition-models")
 
 
 @cache

@@ -18,7 +18,7 @@ def test_committed_stubs_match_regeneration():
     gen = _generator()
     files = gen.generate()
     assert {"face_animation_pb2.py", "face_animation_pb2_grpc.py", "face_animation_pb2.pyi"} <= set(files)
-    assert gen.stale(files) == [], "run .venv/bin/python proto/generate.py and commit server/grpc/api"
+    assert gen.stale(files) == [], "run python proto/generate.py and commit server/grpc/api"
 
 
 def test_stale_detects_a_changed_stub(tmp_path):

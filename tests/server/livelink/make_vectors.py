@@ -1,6 +1,6 @@
 """Write the shared Live Link test vectors: ``tests/data/livelink_vectors/``.
 
-Usage: ``.venv/bin/python tests/server/livelink/make_vectors.py [OUT_DIR]``.
+Usage: ``python tests/server/livelink/make_vectors.py [OUT_DIR]``.
 
 Every ``.bin`` file is produced by ``server.livelink.codec`` and described in
 ``vectors.json``:

@@ -6,7 +6,7 @@ from server.livelink_face.packet import CURVE_NAMES
 
 def test_doc_matches_the_code():
     text = DOC_PATH.read_text(encoding="utf-8")
-    assert render(text) == text, "run: .venv/bin/python -m server.livelink_face.docs"
+    assert render(text) == text, "run: python -m server.livelink_face.docs"
 
 
 def test_generated_table_lists_every_curve_once():
