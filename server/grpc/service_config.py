@@ -16,9 +16,10 @@ from typing import Any, Mapping
 
 from model.errors import InputError
 from server.livelink_face.packet import livelink_face_address
+from server.runtime import limits
 
 ENV_PREFIX = "EMOFACE_"
-MIB = 1024 * 1024
+MIB = limits.MIB
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class ServiceConfig:
     max_chunk_s: longest audio chunk of a stream, seconds.
     max_message_bytes: largest request or response message.
     stream_idle_timeout_s: a stream that sends nothing for this long is ended (DEADLINE_EXCEEDED).
+    stream_wall_grace_s, stream_wall_per_audio_s: a stream whose wall time exceeds
+        ``grace + per_audio * (seconds of audio received)`` is ended (DEADLINE_EXCEEDED), so a
+        client that drips bytes holds its slot only for a bounded time.
     max_concurrent_requests: Animate calls plus open streams at once; more are RESOURCE_EXHAUSTED.
     inference_workers: threads that run model work (the RPC threads only wait for them).
     default_lookahead_s: audio a stream needs beyond a frame before sending it.
@@ -70,6 +74,8 @@ class ServiceConfig:
     max_chunk_s: float = 10.0
     max_message_bytes: int = 64 * MIB
     stream_idle_timeout_s: float = 30.0
+    stream_wall_grace_s: float = limits.STREAM_WALL_GRACE_S
+    stream_wall_per_audio_s: float = limits.STREAM_WALL_PER_AUDIO_S
     max_concurrent_requests: int = 32
     inference_workers: int = 2
     default_lookahead_s: float = 0.1
@@ -85,6 +91,8 @@ class ServiceConfig:
         _positive("max_clip_s", self.max_clip_s)
         _positive("max_chunk_s", self.max_chunk_s)
         _positive("stream_idle_timeout_s", self.stream_idle_timeout_s)
+        _positive("stream_wall_grace_s", self.stream_wall_grace_s)
+        _positive("stream_wall_per_audio_s", self.stream_wall_per_audio_s)
         if not 0 <= self.port <= 65535:
             raise InputError(f"port must be in 0..65535, got {self.port}")
         if self.max_message_bytes < 1024:

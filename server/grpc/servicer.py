@@ -27,6 +27,7 @@ from server.grpc.api import face_animation_pb2_grpc as pb_grpc
 from server.grpc.metrics import ServiceMetrics
 from server.grpc.service_config import ServiceConfig
 from server.livelink.hub import HubFullError, LineFrames, SubjectHub
+from server.runtime import limits
 from server.runtime.audio_io import (ENCODED_FORMATS, MAX_CHANNELS, MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ,
                                      PCM_ENCODINGS, AudioLimits)
 from server.runtime.work_pool import PoolBusyError, WorkCancelled, WorkPool
@@ -128,6 +129,7 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
 
     def Animate(self, request: pb.AnimateRequest, context: grpc.ServicerContext) -> pb.AnimateResponse:
         with _Call(self, "Animate", context, admit=True) as call:
+            convert.check_keys(convert.count_keys(request.emotion, request.HasField("emotion")), self.config.max_clip_s)
             self.check_livelink_subject(request.livelink_subject)
             anim = self.run(context, self._animate, request)
             call.audio_s = anim.duration_s
@@ -159,6 +161,7 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
     def _animate(self, request: pb.AnimateRequest):
         audio = convert.audio_from_request(request.audio, request.pcm if request.HasField("pcm") else None,
                                            AudioLimits(self.config.max_clip_s))
+        convert.check_keys(convert.count_keys(request.emotion, request.HasField("emotion")), len(audio) / SAMPLE_RATE_HZ)
         track = convert.emotion_from_pb(request.emotion, request.HasField("emotion"))
         options = convert.options_from_pb(request.options)
         return self.pipeline.animate(audio, track, options)
@@ -167,8 +170,8 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
     def StreamAnimate(self, request_iterator: Iterator[pb.StreamAnimateRequest],
                       context: grpc.ServicerContext) -> Iterator[pb.StreamAnimateResponse]:
         with _Call(self, "StreamAnimate", context, admit=True) as call:
-            requests = _RequestReader(request_iterator, self.config.stream_idle_timeout_s, context)
             stream = _Stream(self, context, call)
+            requests = _RequestReader(request_iterator, self.config.stream_idle_timeout_s, context, stream.check_wall)
             try:
                 yield from self._stream(requests, stream)
             except BaseException as exc:
@@ -202,6 +205,18 @@ class _Stream:
         self.samples_16k = 0
         self.livelink_frames = None  # LineFrames of the Live Link line, when the header names a subject
         self.livelink_line = 0
+        self.decoder: convert.StreamAudioDecoder | None = None
+
+    def check_wall(self) -> None:
+        """DEADLINE_EXCEEDED when the stream has run longer than its audio so far allows."""
+        cfg = self.servicer.config
+        audio_s = self.decoder.audio_s if self.decoder is not None else 0.0
+        allowed_s = limits.wall_time_allowed_s(audio_s, cfg.stream_wall_grace_s, cfg.stream_wall_per_audio_s)
+        if time.monotonic() - self.call.start > allowed_s:
+            raise RpcError(grpc.StatusCode.DEADLINE_EXCEEDED,
+                           f"stream ran {allowed_s:.0f} s for {audio_s:.1f} s of audio; a stream may take "
+                           f"{cfg.stream_wall_grace_s:g} s + {cfg.stream_wall_per_audio_s:g} x its audio "
+                           "(send audio at least at a fraction of real time)")
 
     def open(self, req: pb.StreamAnimateRequest | None) -> pb.StreamAnimateResponse:
         if req is None or req.WhichOneof("part") != "header":
@@ -209,6 +224,8 @@ class _Stream:
         h = req.header
         cfg = self.servicer.config
         self.decoder = convert.StreamAudioDecoder(h.pcm if h.HasField("pcm") else None, cfg.max_clip_s, cfg.max_chunk_s)
+        self.keys = convert.count_keys(h.emotion, h.HasField("emotion"))
+        convert.check_keys(self.keys, cfg.max_clip_s)
         track = convert.emotion_from_pb(h.emotion, h.HasField("emotion"))
         options = convert.options_from_pb(h.options)
         lookahead_s = h.lookahead_s if h.HasField("lookahead_s") else cfg.default_lookahead_s
@@ -227,6 +244,10 @@ class _Stream:
 
         arrived_s: ``time.monotonic()`` when the first of them was received.
         """
+        for c in chunks:
+            convert.check_chunk_keys(c)
+            self.keys += len(c.emotion_keys)
+        convert.check_keys(self.keys, self.servicer.config.max_clip_s, "the stream's emotion keys")
         keys = [convert.key_from_pb(k) for c in chunks for k in c.emotion_keys]
         first, frames = self.servicer.run(self.context, self._push, [c.data for c in chunks], keys)
         if len(frames):
@@ -289,8 +310,9 @@ class _RequestReader:
 
     _END = object()
 
-    def __init__(self, iterator: Iterator, idle_timeout_s: float, context: grpc.ServicerContext):
-        self.idle_timeout_s, self.context = idle_timeout_s, context
+    def __init__(self, iterator: Iterator, idle_timeout_s: float, context: grpc.ServicerContext,
+                 check_wall: Callable[[], None]):
+        self.idle_timeout_s, self.context, self.check_wall = idle_timeout_s, context, check_wall
         # Bounded (messages and bytes), so gRPC flow control reaches a client that sends too fast; large
         # enough that a stream falling behind can merge many small chunks into one model step.
         self._queue: queue.Queue = queue.Queue(maxsize=_READ_AHEAD_MESSAGES)
@@ -351,6 +373,7 @@ class _RequestReader:
 
     def next(self) -> pb.StreamAnimateRequest | None:
         """The next request; None when the client closed its side."""
+        self.check_wall()
         if self._pending is not None:
             timed, self._pending = self._pending, None
             return self._unwrap(timed)
@@ -360,6 +383,7 @@ class _RequestReader:
                 return self._unwrap(self._get(_POLL_S))
             except queue.Empty:
                 waited_s += _POLL_S
+                self.check_wall()
                 if not self.context.is_active():
                     raise RpcError(grpc.StatusCode.CANCELLED, "call cancelled") from None
                 if waited_s >= self.idle_timeout_s:

@@ -1,0 +1,68 @@
+"""Every limit that bounds the work and memory one client can ask of the service, with its default.
+
+The single home of these numbers: the gRPC service, the Live Link server and docs/service.md
+("Limits") refer here. Each limit is checked as early as possible (on a message's length prefix,
+on a protobuf repeated field's length) so a client that exceeds it costs almost nothing.
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+
+MIB = 1024 * 1024
+
+# ---------------------------------------------------------------- emotion tracks (gRPC and Live Link)
+EMOTION_KEYS_MAX = 4096  # keys in one request (unary) or one stream in total (header + chunks)
+EMOTION_KEYS_BASE = 16  # keys any request may carry, however short its audio ...
+EMOTION_KEYS_PER_AUDIO_S = 20.0  # ... plus this many per second of audio
+EMOTION_KEYS_PER_CHUNK = 64  # keys on one stream chunk
+
+# ---------------------------------------------------------------- wall time bounded by audio (gRPC streams)
+STREAM_WALL_GRACE_S = 30.0  # a stream may run this long ...
+STREAM_WALL_PER_AUDIO_S = 4.0  # ... plus this multiple of its audio's duration, then DEADLINE_EXCEEDED
+
+# ---------------------------------------------------------------- encoded (not PCM) stream audio
+ENCODED_BYTES_PER_AUDIO_S = 8000  # an encoded stream's bytes count as audio at 64 kbit/s for its wall time
+# Bytes buffered per second of the clip limit: float32 48 kHz stereo (115 MB at the 300 s default);
+# longer or richer audio streams as raw PCM, which is converted chunk by chunk and not buffered.
+ENCODED_BYTES_PER_CLIP_S = 4 * 48_000 * 2
+
+# ---------------------------------------------------------------- Live Link connections
+LIVELINK_HELLO_DEADLINE_S = 10.0  # absolute: HELLO must be complete this long after accept
+LIVELINK_PRE_HELLO_MESSAGE_BYTES = 64 * 1024  # largest message before HELLO is accepted
+LIVELINK_CONNECTIONS_PER_PEER = 16  # open connections from one peer address
+
+
+def keys_allowed(audio_s: float) -> int:
+    """Emotion keys allowed for ``audio_s`` seconds of audio (never more than :data:`EMOTION_KEYS_MAX`)."""
+    return min(EMOTION_KEYS_MAX, EMOTION_KEYS_BASE + int(EMOTION_KEYS_PER_AUDIO_S * max(0.0, audio_s)))
+
+
+def wall_time_allowed_s(audio_s: float, grace_s: float = STREAM_WALL_GRACE_S,
+                        per_audio_s: float = STREAM_WALL_PER_AUDIO_S) -> float:
+    """Wall time a stream with ``audio_s`` seconds of audio so far may have taken."""
+    return grace_s + per_audio_s * max(0.0, audio_s)
+
+
+def encoded_bytes_allowed(max_clip_s: float) -> int:
+    """Encoded (WAV/FLAC/OGG) bytes a stream may buffer under a clip limit of ``max_clip_s``."""
+    return int(ENCODED_BYTES_PER_CLIP_S * max_clip_s)
+
+
+class LogLimiter:
+    """Allows at most ``burst`` events per ``period_s``; counts the ones it suppresses."""
+
+    def __init__(self, burst: int = 5, period_s: float = 10.0):
+        self.burst, self.period_s = burst, period_s
+        self._times: deque[float] = deque()
+        self.suppressed = 0
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        while self._times and now - self._times[0] > self.period_s:
+            self._times.popleft()
+        if len(self._times) < self.burst:
+            self._times.append(now)
+            return True
+        self.suppressed += 1
+        return False
