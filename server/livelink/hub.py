@@ -27,11 +27,12 @@ import numpy as np
 from model.constants import FPS
 from model.errors import InputError
 from model.rig import rig
+from server.runtime import limits
 
 log = logging.getLogger(__name__)
 
 COMPLETE, CANCELLED, FAILED = "complete", "cancelled", "failed"
-MAX_SUBJECT_BYTES = 1024  # longest subject name (UTF-8)
+MAX_SUBJECT_BYTES = limits.LIVELINK_SUBJECT_BYTES  # longest subject name (UTF-8)
 _ENDED_KEPT = 4096  # statuses of ended lines kept for wait_line()
 
 

@@ -28,9 +28,18 @@ ENCODED_BYTES_PER_AUDIO_S = 8000  # an encoded stream's bytes count as audio at 
 ENCODED_BYTES_PER_CLIP_S = 4 * 48_000 * 2
 
 # ---------------------------------------------------------------- Live Link connections
-LIVELINK_HELLO_DEADLINE_S = 10.0  # absolute: HELLO must be complete this long after accept
-LIVELINK_PRE_HELLO_MESSAGE_BYTES = 64 * 1024  # largest message before HELLO is accepted
-LIVELINK_CONNECTIONS_PER_PEER = 16  # open connections from one peer address
+LIVELINK_HELLO_DEADLINE_S = 10.0  # absolute: HELLO must be answered this long after accept, however it drips
+LIVELINK_PRE_HELLO_MESSAGE_BYTES = 64 * 1024  # largest message before a HELLO is accepted (auth included)
+LIVELINK_CONTROL_MESSAGE_BYTES = 1 * MIB  # largest message of any type but SUBMIT_LINE
+LIVELINK_CONNECTIONS_PER_PEER = 16  # open connections from one peer IP address
+LIVELINK_SUBJECT_BYTES = 1024  # longest subject name (UTF-8)
+LIVELINK_SUBSCRIPTIONS = 256  # subject names one connection may subscribe to
+LIVELINK_EMOTION_TEXT_BYTES = 1 * MIB  # SUBMIT_LINE emotion string (a JSON track of EMOTION_KEYS_MAX keys fits)
+LIVELINK_OPTIONS_JSON_BYTES = 64 * 1024  # SUBMIT_LINE options_json
+
+# ---------------------------------------------------------------- logging of refused clients
+REFUSED_LOG_BURST = 5  # WARNING lines about refused authentication per period ...
+REFUSED_LOG_PERIOD_S = 10.0  # ... then one summary line with the count suppressed
 
 
 def keys_allowed(audio_s: float) -> int:
@@ -52,7 +61,7 @@ def encoded_bytes_allowed(max_clip_s: float) -> int:
 class LogLimiter:
     """Allows at most ``burst`` events per ``period_s``; counts the ones it suppresses."""
 
-    def __init__(self, burst: int = 5, period_s: float = 10.0):
+    def __init__(self, burst: int = REFUSED_LOG_BURST, period_s: float = REFUSED_LOG_PERIOD_S):
         self.burst, self.period_s = burst, period_s
         self._times: deque[float] = deque()
         self.suppressed = 0
@@ -66,3 +75,4 @@ class LogLimiter:
             return True
         self.suppressed += 1
         return False
+
