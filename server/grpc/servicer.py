@@ -24,6 +24,7 @@ from model.rig import GROUPS, rig
 from server.grpc import convert
 from server.grpc.api import face_animation_pb2 as pb
 from server.grpc.api import face_animation_pb2_grpc as pb_grpc
+from server.grpc.handlers import Undecodable
 from server.grpc.metrics import ServiceMetrics
 from server.grpc.service_config import ServiceConfig
 from server.livelink.hub import HubFullError, LineFrames, SubjectHub
@@ -36,6 +37,13 @@ log = logging.getLogger(__name__)
 _POLL_S = 0.05  # how often a waiting RPC thread checks for cancellation
 _READ_AHEAD_MESSAGES = 256  # stream messages buffered ahead of the model per stream ...
 _READ_AHEAD_BYTES = 16 * 1024 * 1024  # ... and their bytes
+
+
+def _decoded(request: Any) -> Any:
+    """``request``, or INVALID_ARGUMENT when it did not parse (see :mod:`server.grpc.handlers`)."""
+    if isinstance(request, Undecodable):
+        raise RpcError(grpc.StatusCode.INVALID_ARGUMENT, request.reason)
+    return request
 
 
 class RpcError(Exception):
@@ -125,10 +133,12 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
     # ------------------------------------------------------------ unary
     def GetInfo(self, request: pb.GetInfoRequest, context: grpc.ServicerContext) -> pb.GetInfoResponse:
         with _Call(self, "GetInfo", context, admit=False):
+            _decoded(request)
             return self._info
 
     def Animate(self, request: pb.AnimateRequest, context: grpc.ServicerContext) -> pb.AnimateResponse:
         with _Call(self, "Animate", context, admit=True) as call:
+            _decoded(request)
             convert.check_keys(convert.count_keys(request.emotion, request.HasField("emotion")), self.config.max_clip_s)
             self.check_livelink_subject(request.livelink_subject)
             anim = self.run(context, self._animate, request)
@@ -365,7 +375,7 @@ class _RequestReader:
             except queue.Empty:
                 break
             item = timed[1]
-            if item is not self._END and item.WhichOneof("part") == "chunk":
+            if isinstance(item, pb.StreamAnimateRequest) and item.WhichOneof("part") == "chunk":
                 out.append(item.chunk)
             else:
                 self._pending = timed
@@ -395,4 +405,4 @@ class _RequestReader:
         self.arrival_s, item = timed
         if item is self._END and not self.context.is_active():
             raise RpcError(grpc.StatusCode.CANCELLED, "call cancelled")
-        return None if item is self._END else item
+        return None if item is self._END else _decoded(item)

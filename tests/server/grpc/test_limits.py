@@ -105,3 +105,56 @@ def test_get_info_and_animate_send_no_server_paths(serve, stub, pipeline, monkey
     reply = stub(address).Animate(pb.AnimateRequest(audio=_pcm(0.5), pcm=PCM16K), timeout=60)
     assert set(json.loads(reply.provenance_json)) <= {"model_id", "sha256", "trained"}
     assert pipeline.provenance["corpus_command"].endswith("/srv/corpus/x")  # kept locally (emoface info)
+
+
+# ---------------------------------------------------------------- 3. memory: encoded stream audio, WAV layout
+def test_encoded_stream_audio_is_capped_by_the_clip_limit(serve, stub):
+    _, address = serve(max_clip_s=1.0)  # cap: 1 s of float32 48 kHz stereo = 384000 bytes
+    assert limits.encoded_bytes_allowed(1.0) == 384_000
+
+    def requests():
+        yield pb.StreamAnimateRequest(header=pb.StreamHeader())  # no pcm: an encoded file, buffered
+        for _ in range(8):
+            yield pb.StreamAnimateRequest(chunk=pb.AudioChunk(data=b"\0" * 100_000))
+        yield pb.StreamAnimateRequest(end_of_audio=pb.EndOfAudio())
+    code, details = _code(lambda: list(stub(address).StreamAnimate(requests(), timeout=30)))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "384000 bytes" in details
+
+
+def test_bytes_after_the_wav_data_chunk_are_refused(server_address, stub):
+    wav = encode_audio(speechlike(0.5, 16000, seed=4), 16000, "WAV")
+    assert stub(server_address).Animate(pb.AnimateRequest(audio=wav), timeout=60).num_frames > 0
+    code, details = _code(lambda: stub(server_address).Animate(pb.AnimateRequest(audio=wav + b"junk" * 100),
+                                                               timeout=60))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "after the WAV's last complete chunk" in details
+
+
+# ---------------------------------------------------------------- 6. undecodable requests
+def _raw_unary(address: str, method: str, data: bytes, channels: list):
+    ch = grpc.insecure_channel(address)
+    channels.append(ch)
+    return ch.unary_unary(f"/emoface.v1.FaceAnimation/{method}")(data, timeout=30)
+
+
+@pytest.mark.parametrize("method, data, reason", [
+    ("GetInfo", b"\xff\xff\xff", "not a valid"),
+    ("Animate", b"\x0a\x05ab", "not a valid"),  # truncated bytes field
+    ("Animate", bytes([0x2a, 2, 0xff, 0xfe]), "UTF-8"),  # livelink_subject of invalid UTF-8
+    ("Animate", bytes([3 << 3 | 0, 5]), "emotion has the wrong wire type"),  # a message field sent as a varint
+])
+def test_undecodable_requests_are_invalid_argument(server_address, method, data, reason):
+    channels: list = []
+    try:
+        code, details = _code(lambda: _raw_unary(server_address, method, data, channels))
+    finally:
+        for ch in channels:
+            ch.close()
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and reason in details, details
+
+
+def test_a_stream_message_that_does_not_parse_is_invalid_argument(server_address):
+    with grpc.insecure_channel(server_address) as ch:
+        call = ch.stream_stream("/emoface.v1.FaceAnimation/StreamAnimate")
+        header = pb.StreamAnimateRequest(header=pb.StreamHeader(pcm=PCM16K)).SerializeToString()
+        code, details = _code(lambda: list(call(iter([header, b"\x12\x07\x0a"]), timeout=30)))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "not a valid" in details
