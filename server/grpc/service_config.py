@@ -29,6 +29,11 @@ class ServiceConfig:
     host: address to bind; anything but loopback needs TLS or ``insecure``.
     port: TCP port (0 = any free port, reported at start-up).
     insecure: allow plaintext on a non-loopback address (explicit opt-in).
+    allow_unauthenticated_network: serve gRPC or Live Link on a non-loopback address with
+        no bearer tokens and no client certificates (explicit opt-out of authentication;
+        without it such a configuration refuses to start).
+    allow_public_metrics: serve the metrics endpoint (which has no authentication) on a
+        non-loopback address (explicit opt-in; without it such a configuration refuses to start).
     tls_cert, tls_key: PEM server certificate chain and private key (enables TLS).
     tls_client_ca: PEM CA bundle; when set, clients must present a certificate it signed.
     token_file: file of bearer tokens, one per line, optionally followed by a scope
@@ -62,6 +67,8 @@ class ServiceConfig:
     host: str = "127.0.0.1"
     port: int = 50051
     insecure: bool = False
+    allow_unauthenticated_network: bool = False
+    allow_public_metrics: bool = False
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
@@ -113,6 +120,25 @@ class ServiceConfig:
         if not self.tls and not self.insecure and not is_loopback(self.host):
             raise InputError(f"binding {self.host} exposes the service to the network: configure TLS "
                              "(--tls-cert/--tls-key) or pass --insecure explicitly")
+        self._check_authentication()
+
+    def _check_authentication(self) -> None:
+        """Off loopback: tokens or client certificates, unless explicitly opted out; metrics on loopback."""
+        tokens = self.token_file is not None or self.token_env is not None
+        opt_out = " or set allow_unauthenticated_network explicitly (EMOFACE_ALLOW_UNAUTHENTICATED_NETWORK=1)"
+        if not is_loopback(self.host) and not tokens and self.tls_client_ca is None \
+                and not self.allow_unauthenticated_network:
+            raise InputError(f"serving on {self.host} without authentication lets anyone on the network use the "
+                             "service: configure bearer tokens (token_file / token_env) or client certificates "
+                             "(tls_client_ca)" + opt_out)
+        if self.livelink_port is not None and not is_loopback(self.livelink_host) and not tokens \
+                and not self.allow_unauthenticated_network:
+            raise InputError(f"Live Link on {self.livelink_host} without authentication lets anyone on the network "
+                             "drive the subjects: configure bearer tokens (token_file / token_env)" + opt_out)
+        if self.metrics_port is not None and not is_loopback(self.metrics_host) and not self.allow_public_metrics:
+            raise InputError(f"the metrics endpoint on {self.metrics_host} has no authentication: bind it to "
+                             "loopback (scrape through a proxy) or set allow_public_metrics explicitly "
+                             "(EMOFACE_ALLOW_PUBLIC_METRICS=1)")
 
     def _check_livelink(self) -> None:
         if self.livelink_port is not None and not 0 <= self.livelink_port <= 65535:

@@ -213,6 +213,8 @@ class Connection:
                                                         f"speaks {c.VERSION_MAJOR}.{c.VERSION_MINOR}")
             return False
         if not self.server.authorised(hello.token):
+            if self.server.refusals.allow():
+                log.warning("Live Link client %s: refused HELLO (missing or invalid token)", self.peer)
             self._fail(c.ErrorCode.UNAUTHENTICATED, "missing or invalid token (HELLO.token must be a token of the "
                                                     "service with scope 'animate')")
             return False

@@ -85,7 +85,7 @@ class LiveLinkServer:
         self._listener.settimeout(0.25)
         self.port: int = self._listener.getsockname()[1]
         self._connections: set[Connection] = set()
-        self._refusals = limits.LogLimiter()  # a flood of refused connections logs a few lines only
+        self.refusals = limits.LogLimiter()  # a flood of refused connections logs a few lines only
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept_loop, name="livelink-accept", daemon=True)
@@ -171,7 +171,7 @@ class LiveLinkServer:
                     refusal = None
                     self._connections.add(conn)
             if refusal:
-                if self._refusals.allow():
+                if self.refusals.allow():
                     log.warning("Live Link: refusing %s: %s", peer, refusal)
                 conn.send(c.Error(0, c.ErrorCode.RESOURCE_EXHAUSTED, refusal))
                 conn.close_after_flush()

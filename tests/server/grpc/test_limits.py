@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 import grpc
@@ -158,3 +159,38 @@ def test_a_stream_message_that_does_not_parse_is_invalid_argument(server_address
         header = pb.StreamAnimateRequest(header=pb.StreamHeader(pcm=PCM16K)).SerializeToString()
         code, details = _code(lambda: list(call(iter([header, b"\x12\x07\x0a"]), timeout=30)))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "not a valid" in details
+
+
+# ---------------------------------------------------------------- 4. safe defaults off loopback
+def test_off_loopback_without_tokens_refuses_to_start_unless_explicitly_opted_out(serve, stub):
+    from model.errors import InputError
+
+    with pytest.raises(InputError, match="allow_unauthenticated_network"):
+        serve(host="0.0.0.0", insecure=True)
+    with pytest.raises(InputError, match="allow_unauthenticated_network"):
+        serve(livelink_port=0, livelink_host="0.0.0.0", insecure=True)
+    with pytest.raises(InputError, match="allow_public_metrics"):
+        serve(metrics_port=0, metrics_host="0.0.0.0")
+    _, address = serve(host="0.0.0.0", insecure=True, allow_unauthenticated_network=True)
+    port = address.rsplit(":", 1)[1]
+    assert stub(f"127.0.0.1:{port}").GetInfo(pb.GetInfoRequest(), timeout=30).model_id  # served, as opted out
+
+
+def test_off_loopback_with_tokens_starts_and_requires_them(serve, stub, monkeypatch):
+    monkeypatch.setenv("EMOFACE_TEST_TOKEN", "s3cret-token-value")
+    _, address = serve(host="0.0.0.0", insecure=True, token_env="EMOFACE_TEST_TOKEN")
+    port = address.rsplit(":", 1)[1]
+    code, _ = _code(lambda: stub(f"127.0.0.1:{port}").GetInfo(pb.GetInfoRequest(), timeout=30))
+    assert code == grpc.StatusCode.UNAUTHENTICATED
+
+
+# ---------------------------------------------------------------- 6. refused authentication is logged sparingly
+def test_refused_authentication_warnings_are_rate_limited(serve, stub, monkeypatch, caplog):
+    monkeypatch.setenv("EMOFACE_TEST_TOKEN", "s3cret-token-value")
+    _, address = serve(token_env="EMOFACE_TEST_TOKEN")
+    with caplog.at_level(logging.WARNING, logger="server.grpc.auth"):
+        for _ in range(100):
+            with pytest.raises(grpc.RpcError):
+                stub(address).GetInfo(pb.GetInfoRequest(), timeout=30)
+    denied = [r for r in caplog.records if r.name == "server.grpc.auth" and "denied" in r.getMessage()]
+    assert 1 <= len(denied) <= limits.REFUSED_LOG_BURST
