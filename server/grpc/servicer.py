@@ -35,8 +35,8 @@ from server.runtime.work_pool import PoolBusyError, WorkCancelled, WorkPool
 
 log = logging.getLogger(__name__)
 _POLL_S = 0.05  # how often a waiting RPC thread checks for cancellation
-_READ_AHEAD_MESSAGES = 256  # stream messages buffered ahead of the model per stream ...
-_READ_AHEAD_BYTES = 16 * 1024 * 1024  # ... and their bytes
+_READ_AHEAD_MESSAGES = limits.STREAM_READ_AHEAD_MESSAGES
+_READ_AHEAD_BYTES = limits.STREAM_READ_AHEAD_BYTES
 
 
 def _decoded(request: Any) -> Any:

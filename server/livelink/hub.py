@@ -63,8 +63,8 @@ class HubOptions:
     """
 
     lead_s: float = 0.1
-    max_lines_per_subject: int = 16
-    max_subjects: int = 256
+    max_lines_per_subject: int = limits.LIVELINK_LINES_PER_SUBJECT
+    max_subjects: int = limits.LIVELINK_SUBJECTS
     fps: int = FPS
 
 

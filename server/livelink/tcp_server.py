@@ -54,16 +54,16 @@ class LiveLinkOptions:
 
     host: str = "127.0.0.1"
     port: int = 0
-    idle_timeout_s: float = 10.0
+    idle_timeout_s: float = limits.LIVELINK_IDLE_TIMEOUT_S
     heartbeat_interval_s: float = 1.0
-    max_outgoing_bytes: int = 32 * 1024 * 1024
-    max_clients: int = 64
+    max_outgoing_bytes: int = limits.LIVELINK_MAX_OUTGOING_BYTES
+    max_clients: int = limits.LIVELINK_MAX_CLIENTS
     max_clients_per_peer: int = limits.LIVELINK_CONNECTIONS_PER_PEER
     hello_deadline_s: float = limits.LIVELINK_HELLO_DEADLINE_S
     pre_hello_message_bytes: int = limits.LIVELINK_PRE_HELLO_MESSAGE_BYTES
     control_message_bytes: int = limits.LIVELINK_CONTROL_MESSAGE_BYTES
     max_subscriptions: int = limits.LIVELINK_SUBSCRIPTIONS
-    max_clip_s: float = 300.0
+    max_clip_s: float = limits.MAX_CLIP_S
     close_flush_s: float = 2.0
     send_buffer_bytes: int | None = 256 * 1024
     server_name: str = "emoface serve"

@@ -17,12 +17,10 @@ import soundfile as sf
 
 from model.constants import SAMPLE_RATE_HZ
 from model.errors import InputError
+from server.runtime.limits import MAX_CHANNELS, MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ  # re-exported
 
 ENCODED_FORMATS = ("WAV", "FLAC", "OGG")
 PCM_ENCODINGS = {"s16le": np.dtype("<i2"), "f32le": np.dtype("<f4")}
-MIN_SAMPLE_RATE_HZ = 4_000
-MAX_SAMPLE_RATE_HZ = 192_000
-MAX_CHANNELS = 8
 
 
 class AudioError(InputError):

@@ -11,6 +11,20 @@ from collections import deque
 
 MIB = 1024 * 1024
 
+# ---------------------------------------------------------------- audio (every protocol)
+MIN_SAMPLE_RATE_HZ = 4_000  # accepted input sample rates (resampled to the model's 16 kHz)
+MAX_SAMPLE_RATE_HZ = 192_000
+MAX_CHANNELS = 8  # input channels (mixed to mono)
+MAX_CLIP_S = 300.0  # longest clip, stream or Live Link line (ServiceConfig.max_clip_s)
+MAX_CHUNK_S = 10.0  # longest stream chunk (ServiceConfig.max_chunk_s)
+
+# ---------------------------------------------------------------- gRPC calls
+MAX_MESSAGE_BYTES = 64 * MIB  # largest request or response (ServiceConfig.max_message_bytes)
+STREAM_IDLE_TIMEOUT_S = 30.0  # a stream that sends nothing this long is ended
+MAX_CONCURRENT_REQUESTS = 32  # Animate calls plus open streams; more are RESOURCE_EXHAUSTED
+STREAM_READ_AHEAD_MESSAGES = 256  # stream messages buffered ahead of the model per stream ...
+STREAM_READ_AHEAD_BYTES = 16 * MIB  # ... and their bytes (beyond: gRPC flow control holds the client)
+
 # ---------------------------------------------------------------- emotion tracks (gRPC and Live Link)
 EMOTION_KEYS_MAX = 4096  # keys in one request (unary) or one stream in total (header + chunks)
 EMOTION_KEYS_BASE = 16  # keys any request may carry, however short its audio ...
@@ -28,6 +42,12 @@ ENCODED_BYTES_PER_AUDIO_S = 8000  # an encoded stream's bytes count as audio at 
 ENCODED_BYTES_PER_CLIP_S = 4 * 48_000 * 2
 
 # ---------------------------------------------------------------- Live Link connections
+LIVELINK_MESSAGE_BYTES = 64 * MIB  # largest Live Link message (length = type byte + payload)
+LIVELINK_IDLE_TIMEOUT_S = 10.0  # a connection that sends nothing this long gets BYE
+LIVELINK_MAX_OUTGOING_BYTES = 32 * MIB  # queued for one client before it counts as not reading
+LIVELINK_MAX_CLIENTS = 64  # connections at once
+LIVELINK_LINES_PER_SUBJECT = 16  # lines queued or playing per subject
+LIVELINK_SUBJECTS = 256  # subjects with lines queued or playing at once
 LIVELINK_HELLO_DEADLINE_S = 10.0  # absolute: HELLO must be answered this long after accept, however it drips
 LIVELINK_PRE_HELLO_MESSAGE_BYTES = 64 * 1024  # largest message before a HELLO is accepted (auth included)
 LIVELINK_CONTROL_MESSAGE_BYTES = 1 * MIB  # largest message of any type but SUBMIT_LINE
