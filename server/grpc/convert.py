@@ -78,7 +78,8 @@ def check_keys(n: int, audio_s: float, what: str = "the emotion track") -> None:
     allowed = keys_allowed(audio_s)
     if n > allowed:
         raise EmotionSpecError(f"{what} has {n} keys; {audio_s:.1f} s of audio allows {allowed} "
-                               f"({EMOTION_KEYS_BASE} + {EMOTION_KEYS_PER_AUDIO_S:g} per second of audio, at most {EMOTION_KEYS_MAX}); "
+                               f"({EMOTION_KEYS_BASE} + {EMOTION_KEYS_PER_AUDIO_S:g} per second of audio, "
+                               f"at most {EMOTION_KEYS_MAX}); "
                                "merge nearby keys")
 
 
@@ -275,7 +276,8 @@ def animation_to_pb(anim: Animation, model_id: str) -> pb.AnimateResponse:
         fps=anim.fps, controls=list(anim.controls), num_frames=anim.num_frames,
         frames_f32le=frames_to_bytes(anim.frames), options_used=options_to_pb(anim.options),
         emotion_used=track_to_pb(anim.emotion) if anim.emotion else None, model_id=model_id,
-        provenance_json=json.dumps(response_provenance(anim.provenance), sort_keys=True), blink_onset_frames=list(anim.blinks))
+        provenance_json=json.dumps(response_provenance(anim.provenance), sort_keys=True),
+        blink_onset_frames=list(anim.blinks))
 
 
 def animation_from_pb(msg: pb.AnimateResponse) -> Animation:

@@ -171,7 +171,8 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
     def _animate(self, request: pb.AnimateRequest):
         audio = convert.audio_from_request(request.audio, request.pcm if request.HasField("pcm") else None,
                                            AudioLimits(self.config.max_clip_s))
-        convert.check_keys(convert.count_keys(request.emotion, request.HasField("emotion")), len(audio) / SAMPLE_RATE_HZ)
+        keys = convert.count_keys(request.emotion, request.HasField("emotion"))
+        convert.check_keys(keys, len(audio) / SAMPLE_RATE_HZ)
         track = convert.emotion_from_pb(request.emotion, request.HasField("emotion"))
         options = convert.options_from_pb(request.options)
         return self.pipeline.animate(audio, track, options)

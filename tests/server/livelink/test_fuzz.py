@@ -135,8 +135,9 @@ def test_fuzz_both_protocols_server_stays_healthy_and_bounded(ll_serve, caplog):
         [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR][:3]
     assert _rss_bytes() - rss_before < RSS_GROWTH_MAX_BYTES
     with grpc.insecure_channel(server.grpc_address) as ch:  # still healthy on both protocols
-        reply = ch.unary_unary("/emoface.v1.FaceAnimation/Animate", response_deserializer=pb.AnimateResponse.FromString)(
-            pb.AnimateRequest(audio=pcm, pcm=PCM16K).SerializeToString(), timeout=30)
+        animate = ch.unary_unary("/emoface.v1.FaceAnimation/Animate",
+                                 response_deserializer=pb.AnimateResponse.FromString)
+        reply = animate(pb.AnimateRequest(audio=pcm, pcm=PCM16K).SerializeToString(), timeout=30)
         assert reply.num_frames > 0
     with LiveLinkClient.connect("127.0.0.1", server.livelink_port, "after") as client:
         line = client.collect_line(client.submit("Hero", pcm), timeout_s=30)
