@@ -55,6 +55,7 @@ class Connection:
         self._line_starts: dict[str, c.LineStart] = {}  # the hub's current line per subject
         self._announced: dict[str, int] = {}  # subject -> line id whose LINE_START this client got
         self._sub_lock = threading.Lock()
+        self._pending_lines = 0  # submitted lines whose model work is not done
         self._greeted = threading.Event()  # SERVER_HELLO queued: heartbeats may follow
         self.accepted_s = time.monotonic()
         self._writer = threading.Thread(target=self._write_loop, name=f"livelink-write-{peer}", daemon=True)
@@ -227,6 +228,12 @@ class Connection:
         return True
 
     def _submit(self, msg: c.SubmitLine) -> None:
+        with self._sub_lock:
+            busy = self._pending_lines >= self.config.max_pending_lines
+        if busy:
+            return self._fail(c.ErrorCode.RESOURCE_EXHAUSTED, f"{self.config.max_pending_lines} lines of this "
+                              "connection are waiting for the model (max_pending_lines); wait for a LINE_START",
+                              msg.request_id)
         try:
             request = parse_submit(msg, self.config.max_clip_s)
         except ClipTooLongError as exc:
@@ -242,7 +249,13 @@ class Connection:
             return self._fail(c.ErrorCode.RESOURCE_EXHAUSTED, str(exc), msg.request_id)
         except InputError as exc:
             return self._fail(c.ErrorCode.INVALID_ARGUMENT, str(exc), msg.request_id)
-        self.server.run_line(request, frames)
+        with self._sub_lock:
+            self._pending_lines += 1
+        self.server.run_line(request, frames, self._line_done)
+
+    def _line_done(self) -> None:
+        with self._sub_lock:
+            self._pending_lines -= 1
 
     # ------------------------------------------------------------ subscriptions
     def _subscribe_checked(self, subjects: tuple[str, ...], request_id: int = 0) -> bool:

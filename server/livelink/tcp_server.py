@@ -44,6 +44,8 @@ class LiveLinkOptions:
     pre_hello_message_bytes: largest message before HELLO is accepted (larger: ERROR PROTOCOL).
     control_message_bytes: largest message of any type but SUBMIT_LINE (larger: ERROR PROTOCOL).
     max_subscriptions: subject names one connection may subscribe to (more: ERROR RESOURCE_EXHAUSTED).
+    max_pending_lines: lines of one connection whose audio waits for the model (more: ERROR
+        RESOURCE_EXHAUSTED), which bounds the audio one connection makes the server hold.
     max_clip_s: longest line in seconds of audio (longer: ERROR RESOURCE_EXHAUSTED).
     close_flush_s: time given to send what is queued when a connection closes.
     send_buffer_bytes: the kernel send buffer of each client socket (fixed, so a client that
@@ -63,6 +65,7 @@ class LiveLinkOptions:
     pre_hello_message_bytes: int = limits.LIVELINK_PRE_HELLO_MESSAGE_BYTES
     control_message_bytes: int = limits.LIVELINK_CONTROL_MESSAGE_BYTES
     max_subscriptions: int = limits.LIVELINK_SUBSCRIPTIONS
+    max_pending_lines: int = limits.LIVELINK_PENDING_LINES
     max_clip_s: float = limits.MAX_CLIP_S
     close_flush_s: float = 2.0
     send_buffer_bytes: int | None = 256 * 1024
@@ -121,8 +124,11 @@ class LiveLinkServer:
         with self._lock:
             self._connections.discard(conn)
 
-    def run_line(self, request: LineRequest, frames: LineFrames) -> None:
-        """Animate a submitted line on the model workers and hand its frames to the hub's buffer."""
+    def run_line(self, request: LineRequest, frames: LineFrames, on_done: Callable[[], None] = lambda: None) -> None:
+        """Animate a submitted line on the model workers and hand its frames to the hub's buffer.
+
+        on_done: called once the model work is over (the line's audio is no longer held).
+        """
 
         def job():
             if frames.cancelled:  # interrupted while queued: skip the model
@@ -130,6 +136,7 @@ class LiveLinkServer:
             return self.pipeline.animate(request.audio_16k, request.emotion, request.options).full()
 
         def done(future: Future) -> None:
+            on_done()
             try:
                 frames.push(future.result())
                 frames.finish()
@@ -142,6 +149,7 @@ class LiveLinkServer:
         try:
             self.submit_work(job).add_done_callback(done)
         except RuntimeError as exc:  # the worker pool is shut down
+            on_done()
             frames.fail(f"server shutting down ({exc})")
 
     def _accept_loop(self) -> None:

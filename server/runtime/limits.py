@@ -53,6 +53,7 @@ LIVELINK_PRE_HELLO_MESSAGE_BYTES = 64 * 1024  # largest message before a HELLO i
 LIVELINK_CONTROL_MESSAGE_BYTES = 1 * MIB  # largest message of any type but SUBMIT_LINE
 LIVELINK_CONNECTIONS_PER_PEER = 16  # open connections from one peer IP address
 LIVELINK_SUBJECT_BYTES = 1024  # longest subject name (UTF-8)
+LIVELINK_PENDING_LINES = 4  # SUBMIT_LINEs of one connection whose audio waits for the model
 LIVELINK_SUBSCRIPTIONS = 256  # subject names one connection may subscribe to
 LIVELINK_EMOTION_TEXT_BYTES = 1 * MIB  # SUBMIT_LINE emotion string (a JSON track of EMOTION_KEYS_MAX keys fits)
 LIVELINK_OPTIONS_JSON_BYTES = 64 * 1024  # SUBMIT_LINE options_json

@@ -146,3 +146,32 @@ def test_no_heartbeat_before_server_hello(make_server):
         sock.sendall(c.encode(c.Bye()))
         messages = _read_all(sock)
     assert isinstance(messages[0], c.ServerHello), messages[:3]
+
+
+def test_lines_waiting_for_the_model_are_capped_per_connection(pipeline, pcm16):
+    import threading
+
+    executor = ThreadPoolExecutor(1)
+    release = threading.Event()
+    executor.submit(release.wait, 30)  # the only model worker is busy: submitted lines wait
+    hub = SubjectHub()
+    server = LiveLinkServer(LiveLinkOptions(max_pending_lines=2), pipeline, hub, executor.submit)
+    server.start()
+    pcm, _ = pcm16(0.5)
+    try:
+        with LiveLinkClient.connect("127.0.0.1", server.port, "many") as client:
+            for i in (1, 2, 3):
+                client.send(c.SubmitLine(request_id=i, subject=f"s{i}", audio=pcm))
+            error = _recv_until_error(client)
+            assert (c.ErrorCode(error.code).name, error.request_id) == ("RESOURCE_EXHAUSTED", 3)
+            assert "max_pending_lines" in error.message
+            release.set()
+            assert client.collect_line(1, timeout_s=30).end.frames_sent > 0
+            client.collect_line(2, timeout_s=30)
+            client.send(c.SubmitLine(request_id=4, subject="s4", audio=pcm))  # room again
+            assert client.collect_line(4, timeout_s=30).end.frames_sent > 0
+    finally:
+        release.set()
+        server.stop()
+        hub.close()
+        executor.shutdown()
