@@ -175,3 +175,21 @@ def test_lines_waiting_for_the_model_are_capped_per_connection(pipeline, pcm16):
         server.stop()
         hub.close()
         executor.shutdown()
+
+
+def test_refused_hellos_are_logged_sparingly(pipeline, caplog):
+    executor = ThreadPoolExecutor(1)
+    hub = SubjectHub()
+    server = LiveLinkServer(LiveLinkOptions(), pipeline, hub, executor.submit, authorise=lambda token: False)
+    server.start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="server.livelink.connection"):
+            for _ in range(40):
+                with pytest.raises(Exception, match="UNAUTHENTICATED"):
+                    LiveLinkClient.connect("127.0.0.1", server.port, "bad", token="wrong")
+        refused = [r for r in caplog.records if "refused HELLO" in r.getMessage()]
+        assert 1 <= len(refused) <= limits.REFUSED_LOG_BURST
+    finally:
+        server.stop()
+        hub.close()
+        executor.shutdown()
