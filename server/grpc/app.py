@@ -24,8 +24,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from model.errors import InputError
-from server.grpc.api import face_animation_pb2 as pb
-from server.grpc.api import face_animation_pb2_grpc as pb_grpc
+from server.grpc import handlers
 from server.grpc.auth import AuthInterceptor, TokenStore
 from server.grpc.metrics import ServiceMetrics
 from server.grpc.service_config import ServiceConfig
@@ -37,7 +36,7 @@ from server.runtime.work_pool import WorkPool
 
 log = logging.getLogger(__name__)
 
-SERVICE_NAME = pb.DESCRIPTOR.services_by_name["FaceAnimation"].full_name  # "emoface.v1.FaceAnimation"
+SERVICE_NAME = handlers.SERVICE_NAME
 _SPARE_RPC_THREADS = 8  # beyond max_concurrent_requests: health, GetInfo, rejections
 _FLUSH_S = 2.0  # transport grace after the drain, for responses still being written
 
@@ -107,7 +106,7 @@ def create_server(config: ServiceConfig, pipeline) -> tuple[EmoFaceServer, int]:
     pool = WorkPool(config.inference_workers, config.max_concurrent_requests, metrics)
     hub = _livelink_hub(config) if config.livelink_enabled else None
     servicer = FaceAnimationServicer(pipeline, config, metrics, pool, hub)
-    pb_grpc.add_FaceAnimationServicer_to_server(servicer, server)
+    handlers.add_to_server(servicer, server)
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

@@ -17,6 +17,7 @@ from typing import Callable
 import grpc
 
 from model.errors import InputError
+from server.runtime.limits import LogLimiter
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ class AuthInterceptor(grpc.ServerInterceptor):
     def __init__(self, store: TokenStore, on_denied: Callable[[str, grpc.StatusCode], None] | None = None):
         self.store = store
         self.on_denied = on_denied
+        self._log_limiter = LogLimiter()  # a client retrying a bad token writes a few lines, not thousands
 
     def intercept_service(self, continuation, handler_call_details):
         method = handler_call_details.method
@@ -129,7 +131,11 @@ class AuthInterceptor(grpc.ServerInterceptor):
         return continuation(handler_call_details)
 
     def _deny(self, continuation, details, code: grpc.StatusCode, message: str):
-        log.warning("denied %s: %s", details.method, code.name)
+        limiter = self._log_limiter
+        if limiter.allow():
+            suppressed, limiter.suppressed = limiter.suppressed, 0
+            log.warning("denied %s: %s%s", details.method, code.name,
+                        f" ({suppressed} more denials not logged)" if suppressed else "")
         if self.on_denied:
             self.on_denied(details.method, code)
         handler = continuation(details)

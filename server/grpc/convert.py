@@ -7,6 +7,7 @@ Frames travel as packed little-endian float32, row-major ``(num_frames, len(cont
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import numpy as np
@@ -17,10 +18,16 @@ from server.grpc.api import face_animation_pb2 as pb
 from server.runtime.animation import Animation
 from server.runtime.audio_io import (MAX_CHANNELS, MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ, PCM_ENCODINGS, AudioError,
                                      AudioLimits, StreamResampler, decode_bytes, decode_pcm)
+from server.runtime.limits import (EMOTION_KEYS_BASE, EMOTION_KEYS_MAX, EMOTION_KEYS_PER_AUDIO_S,
+                                    EMOTION_KEYS_PER_CHUNK,
+                                    ENCODED_BYTES_PER_AUDIO_S, encoded_bytes_allowed, keys_allowed)
 from server.runtime.options import STAGES, RequestOptions
 
 PCM_NAMES = {pb.PCM_ENCODING_S16LE: "s16le", pb.PCM_ENCODING_F32LE: "f32le"}
 _FRAME_DTYPE = np.dtype("<f4")
+# An absolute file-system path anywhere in a string: /x, ~/x, C:\x or C:/x (after a space, quote, = or start).
+_PATH = re.compile(r"""(^|[\s'"=:,(])(/[^/\s]|~/|[A-Za-z]:[\\/])""")
+RESPONSE_PROVENANCE_KEYS = ("model_id", "sha256", "trained")  # all an Animate response carries
 
 
 # ---------------------------------------------------------------- options
@@ -60,6 +67,28 @@ def _set_fields(msg) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- emotion
+def count_keys(msg: pb.Emotion, has_field: bool = True) -> int:
+    """Keys of a wire emotion, read from the repeated field's length (no key is parsed)."""
+    return len(msg.track.keys) if has_field and msg.WhichOneof("spec") == "track" else 0
+
+
+def check_keys(n: int, audio_s: float, what: str = "the emotion track") -> None:
+    """EmotionSpecError (INVALID_ARGUMENT) when ``n`` keys exceed the allowance for ``audio_s`` of audio."""
+    allowed = keys_allowed(audio_s)
+    if n > allowed:
+        raise EmotionSpecError(f"{what} has {n} keys; {audio_s:.1f} s of audio allows {allowed} "
+                               f"({EMOTION_KEYS_BASE} + {EMOTION_KEYS_PER_AUDIO_S:g} per second of audio, "
+                               f"at most {EMOTION_KEYS_MAX}); "
+                               "merge nearby keys")
+
+
+def check_chunk_keys(chunk: pb.AudioChunk) -> None:
+    """EmotionSpecError when one stream chunk carries more than :data:`EMOTION_KEYS_PER_CHUNK` keys."""
+    if len(chunk.emotion_keys) > EMOTION_KEYS_PER_CHUNK:
+        raise EmotionSpecError(f"a stream chunk has {len(chunk.emotion_keys)} emotion keys; "
+                               f"the limit is {EMOTION_KEYS_PER_CHUNK} per chunk")
+
+
 def emotion_from_pb(msg: pb.Emotion, has_field: bool = True) -> EmotionTrack:
     """Wire emotion -> :class:`EmotionTrack`; unset = neutral at intensity 1."""
     kind = msg.WhichOneof("spec") if has_field else None
@@ -156,11 +185,20 @@ class StreamAudioDecoder:
     def buffered(self) -> bool:
         return self.pcm is None
 
+    @property
+    def audio_s(self) -> float:
+        """Seconds of audio received so far (an encoded stream: estimated from its bytes at 64 kbit/s)."""
+        if self.pcm is None:
+            return len(self._encoded) / ENCODED_BYTES_PER_AUDIO_S
+        return self.samples_in / self.pcm[1]
+
     def push(self, data: bytes) -> np.ndarray:
         """One chunk's bytes -> the model-rate samples now available (empty when buffering)."""
         if self.pcm is None:
-            if len(self._encoded) + len(data) > 4 * self.max_clip_s * MAX_SAMPLE_RATE_HZ * MAX_CHANNELS:
-                raise AudioError(f"encoded stream exceeds the size of a {self.max_clip_s:g} s clip")
+            limit = encoded_bytes_allowed(self.max_clip_s)
+            if len(self._encoded) + len(data) > limit:
+                raise AudioError(f"encoded stream audio exceeds {limit} bytes (the size of a {self.max_clip_s:g} s "
+                                 "clip of float32 48 kHz stereo); stream raw PCM (a pcm header) instead")
             self._encoded += data
             return np.zeros(0, np.float32)
         _, rate_hz, channels = self.pcm
@@ -194,6 +232,29 @@ class StreamAudioDecoder:
             raise AudioError(f"stream audio exceeds {self.max_clip_s:g} s; the limit is {self.max_clip_s:g} s")
 
 
+# ---------------------------------------------------------------- provenance sent to clients
+def public_provenance(value: Any) -> Any:
+    """Provenance without server file-system paths: every entry holding an absolute path is dropped.
+
+    Clients get the model id, hashes, licences and training summary; paths (the checkpoint, the
+    corpus and run directories, commands naming them) stay on the server (``emoface info``).
+    """
+    if isinstance(value, dict):
+        return {k: public_provenance(v) for k, v in value.items() if not _has_path(v)}
+    if isinstance(value, list):
+        return [public_provenance(v) for v in value if not _has_path(v)]
+    return value
+
+
+def _has_path(value: Any) -> bool:
+    return isinstance(value, str) and _PATH.search(value) is not None
+
+
+def response_provenance(provenance: dict[str, Any]) -> dict[str, Any]:
+    """The small provenance of one Animate response (GetInfo carries the rest)."""
+    return {k: provenance[k] for k in RESPONSE_PROVENANCE_KEYS if k in provenance}
+
+
 # ---------------------------------------------------------------- frames and animations
 def frames_to_bytes(frames: np.ndarray) -> bytes:
     """``(T, C)`` float -> packed little-endian float32 bytes."""
@@ -214,7 +275,8 @@ def animation_to_pb(anim: Animation, model_id: str) -> pb.AnimateResponse:
         fps=anim.fps, controls=list(anim.controls), num_frames=anim.num_frames,
         frames_f32le=frames_to_bytes(anim.frames), options_used=options_to_pb(anim.options),
         emotion_used=track_to_pb(anim.emotion) if anim.emotion else None, model_id=model_id,
-        provenance_json=json.dumps(anim.provenance, sort_keys=True), blink_onset_frames=list(anim.blinks))
+        provenance_json=json.dumps(response_provenance(anim.provenance), sort_keys=True),
+        blink_onset_frames=list(anim.blinks))
 
 
 def animation_from_pb(msg: pb.AnimateResponse) -> Animation:
@@ -229,7 +291,7 @@ def info_to_pb(info: dict[str, Any], limits: pb.AudioLimits, groups: tuple[str, 
     """``Pipeline.info()`` + service limits -> GetInfoResponse."""
     return pb.GetInfoResponse(
         model_id=info["model_id"], trained=bool(info["trained"]),
-        provenance_json=json.dumps(info["provenance"], sort_keys=True),
+        provenance_json=json.dumps(public_provenance(info["provenance"]), sort_keys=True),
         config_json=json.dumps(info["config"], sort_keys=True), fps=info["fps"],
         sample_rate_hz=info.get("sample_rate_hz", SAMPLE_RATE_HZ), controls=info["controls"],
         emotions=info["emotions"], default_options=options_to_pb(info["default_options"]), limits=limits,

@@ -16,10 +16,10 @@ from typing import Any, Mapping
 
 from model.errors import InputError
 from server.livelink_face.packet import livelink_face_address
-from server.runtime.audio_io import MAX_CLIP_S
+from server.runtime import limits
 
 ENV_PREFIX = "EMOFACE_"
-MIB = 1024 * 1024
+MIB = limits.MIB
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,11 @@ class ServiceConfig:
     host: address to bind; anything but loopback needs TLS or ``insecure``.
     port: TCP port (0 = any free port, reported at start-up).
     insecure: allow plaintext on a non-loopback address (explicit opt-in).
+    allow_unauthenticated_network: serve gRPC or Live Link on a non-loopback address with
+        no bearer tokens and no client certificates (explicit opt-out of authentication;
+        without it such a configuration refuses to start).
+    allow_public_metrics: serve the metrics endpoint (which has no authentication) on a
+        non-loopback address (explicit opt-in; without it such a configuration refuses to start).
     tls_cert, tls_key: PEM server certificate chain and private key (enables TLS).
     tls_client_ca: PEM CA bundle; when set, clients must present a certificate it signed.
     token_file: file of bearer tokens, one per line, optionally followed by a scope
@@ -41,6 +46,9 @@ class ServiceConfig:
     max_chunk_s: longest audio chunk of a stream, seconds.
     max_message_bytes: largest request or response message.
     stream_idle_timeout_s: a stream that sends nothing for this long is ended (DEADLINE_EXCEEDED).
+    stream_wall_grace_s, stream_wall_per_audio_s: a stream whose wall time exceeds
+        ``grace + per_audio * (seconds of audio received)`` is ended (DEADLINE_EXCEEDED), so a
+        client that drips bytes holds its slot only for a bounded time.
     max_concurrent_requests: Animate calls plus open streams at once; more are RESOURCE_EXHAUSTED.
     inference_workers: threads that run model work (the RPC threads only wait for them).
     default_lookahead_s: audio a stream needs beyond a frame before sending it.
@@ -59,6 +67,8 @@ class ServiceConfig:
     host: str = "127.0.0.1"
     port: int = 50051
     insecure: bool = False
+    allow_unauthenticated_network: bool = False
+    allow_public_metrics: bool = False
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
@@ -67,11 +77,13 @@ class ServiceConfig:
     checkpoint: Path | None = None
     torch_threads: int | None = None
     quantize: bool = False
-    max_clip_s: float = MAX_CLIP_S
-    max_chunk_s: float = 10.0
-    max_message_bytes: int = 64 * MIB
-    stream_idle_timeout_s: float = 30.0
-    max_concurrent_requests: int = 32
+    max_clip_s: float = limits.MAX_CLIP_S
+    max_chunk_s: float = limits.MAX_CHUNK_S
+    max_message_bytes: int = limits.MAX_MESSAGE_BYTES
+    stream_idle_timeout_s: float = limits.STREAM_IDLE_TIMEOUT_S
+    stream_wall_grace_s: float = limits.STREAM_WALL_GRACE_S
+    stream_wall_per_audio_s: float = limits.STREAM_WALL_PER_AUDIO_S
+    max_concurrent_requests: int = limits.MAX_CONCURRENT_REQUESTS
     inference_workers: int = 2
     default_lookahead_s: float = 0.1
     grace_s: float = 10.0
@@ -86,6 +98,8 @@ class ServiceConfig:
         _positive("max_clip_s", self.max_clip_s)
         _positive("max_chunk_s", self.max_chunk_s)
         _positive("stream_idle_timeout_s", self.stream_idle_timeout_s)
+        _positive("stream_wall_grace_s", self.stream_wall_grace_s)
+        _positive("stream_wall_per_audio_s", self.stream_wall_per_audio_s)
         if not 0 <= self.port <= 65535:
             raise InputError(f"port must be in 0..65535, got {self.port}")
         if self.max_message_bytes < 1024:
@@ -106,6 +120,25 @@ class ServiceConfig:
         if not self.tls and not self.insecure and not is_loopback(self.host):
             raise InputError(f"binding {self.host} exposes the service to the network: configure TLS "
                              "(--tls-cert/--tls-key) or pass --insecure explicitly")
+        self._check_authentication()
+
+    def _check_authentication(self) -> None:
+        """Off loopback: tokens or client certificates, unless explicitly opted out; metrics on loopback."""
+        tokens = self.token_file is not None or self.token_env is not None
+        opt_out = " or set allow_unauthenticated_network explicitly (EMOFACE_ALLOW_UNAUTHENTICATED_NETWORK=1)"
+        if not is_loopback(self.host) and not tokens and self.tls_client_ca is None \
+                and not self.allow_unauthenticated_network:
+            raise InputError(f"serving on {self.host} without authentication lets anyone on the network use the "
+                             "service: configure bearer tokens (token_file / token_env) or client certificates "
+                             "(tls_client_ca)" + opt_out)
+        if self.livelink_port is not None and not is_loopback(self.livelink_host) and not tokens \
+                and not self.allow_unauthenticated_network:
+            raise InputError(f"Live Link on {self.livelink_host} without authentication lets anyone on the network "
+                             "drive the subjects: configure bearer tokens (token_file / token_env)" + opt_out)
+        if self.metrics_port is not None and not is_loopback(self.metrics_host) and not self.allow_public_metrics:
+            raise InputError(f"the metrics endpoint on {self.metrics_host} has no authentication: bind it to "
+                             "loopback (scrape through a proxy) or set allow_public_metrics explicitly "
+                             "(EMOFACE_ALLOW_PUBLIC_METRICS=1)")
 
     def _check_livelink(self) -> None:
         if self.livelink_port is not None and not 0 <= self.livelink_port <= 65535:

@@ -10,8 +10,6 @@ dropped, a stream stops at its next step (a model step already running completes
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 from typing import Any, Callable, Iterator
 
@@ -25,24 +23,15 @@ from server.grpc import convert
 from server.grpc.api import face_animation_pb2 as pb
 from server.grpc.api import face_animation_pb2_grpc as pb_grpc
 from server.grpc.metrics import ServiceMetrics
+from server.grpc.request_reader import RequestReader, RpcError, decoded
 from server.grpc.service_config import ServiceConfig
 from server.livelink.hub import HubFullError, LineFrames, SubjectHub
+from server.runtime import limits
 from server.runtime.audio_io import (ENCODED_FORMATS, MAX_CHANNELS, MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ,
                                      PCM_ENCODINGS, AudioLimits)
 from server.runtime.work_pool import PoolBusyError, WorkCancelled, WorkPool
 
 log = logging.getLogger(__name__)
-_POLL_S = 0.05  # how often a waiting RPC thread checks for cancellation
-_READ_AHEAD_MESSAGES = 256  # stream messages buffered ahead of the model per stream ...
-_READ_AHEAD_BYTES = 16 * 1024 * 1024  # ... and their bytes
-
-
-class RpcError(Exception):
-    """Ends the current RPC with a status code (raised inside the servicer, mapped at the edge)."""
-
-    def __init__(self, code: grpc.StatusCode, message: str):
-        super().__init__(message)
-        self.code = code
 
 
 class _Call:
@@ -124,10 +113,13 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
     # ------------------------------------------------------------ unary
     def GetInfo(self, request: pb.GetInfoRequest, context: grpc.ServicerContext) -> pb.GetInfoResponse:
         with _Call(self, "GetInfo", context, admit=False):
+            decoded(request)
             return self._info
 
     def Animate(self, request: pb.AnimateRequest, context: grpc.ServicerContext) -> pb.AnimateResponse:
         with _Call(self, "Animate", context, admit=True) as call:
+            decoded(request)
+            convert.check_keys(convert.count_keys(request.emotion, request.HasField("emotion")), self.config.max_clip_s)
             self.check_livelink_subject(request.livelink_subject)
             anim = self.run(context, self._animate, request)
             call.audio_s = anim.duration_s
@@ -159,6 +151,8 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
     def _animate(self, request: pb.AnimateRequest):
         audio = convert.audio_from_request(request.audio, request.pcm if request.HasField("pcm") else None,
                                            AudioLimits(self.config.max_clip_s))
+        keys = convert.count_keys(request.emotion, request.HasField("emotion"))
+        convert.check_keys(keys, len(audio) / SAMPLE_RATE_HZ)
         track = convert.emotion_from_pb(request.emotion, request.HasField("emotion"))
         options = convert.options_from_pb(request.options)
         return self.pipeline.animate(audio, track, options)
@@ -167,8 +161,8 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
     def StreamAnimate(self, request_iterator: Iterator[pb.StreamAnimateRequest],
                       context: grpc.ServicerContext) -> Iterator[pb.StreamAnimateResponse]:
         with _Call(self, "StreamAnimate", context, admit=True) as call:
-            requests = _RequestReader(request_iterator, self.config.stream_idle_timeout_s, context)
             stream = _Stream(self, context, call)
+            requests = RequestReader(request_iterator, self.config.stream_idle_timeout_s, context, stream.check_wall)
             try:
                 yield from self._stream(requests, stream)
             except BaseException as exc:
@@ -178,7 +172,7 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
                 requests.close()
 
     @staticmethod
-    def _stream(requests: _RequestReader, stream: _Stream) -> Iterator[pb.StreamAnimateResponse]:
+    def _stream(requests: RequestReader, stream: _Stream) -> Iterator[pb.StreamAnimateResponse]:
         yield stream.open(requests.next())
         while True:
             req = requests.next()
@@ -202,6 +196,18 @@ class _Stream:
         self.samples_16k = 0
         self.livelink_frames = None  # LineFrames of the Live Link line, when the header names a subject
         self.livelink_line = 0
+        self.decoder: convert.StreamAudioDecoder | None = None
+
+    def check_wall(self) -> None:
+        """DEADLINE_EXCEEDED when the stream has run longer than its audio so far allows."""
+        cfg = self.servicer.config
+        audio_s = self.decoder.audio_s if self.decoder is not None else 0.0
+        allowed_s = limits.wall_time_allowed_s(audio_s, cfg.stream_wall_grace_s, cfg.stream_wall_per_audio_s)
+        if time.monotonic() - self.call.start > allowed_s:
+            raise RpcError(grpc.StatusCode.DEADLINE_EXCEEDED,
+                           f"stream ran {allowed_s:.0f} s for {audio_s:.1f} s of audio; a stream may take "
+                           f"{cfg.stream_wall_grace_s:g} s + {cfg.stream_wall_per_audio_s:g} x its audio "
+                           "(send audio at least at a fraction of real time)")
 
     def open(self, req: pb.StreamAnimateRequest | None) -> pb.StreamAnimateResponse:
         if req is None or req.WhichOneof("part") != "header":
@@ -209,6 +215,8 @@ class _Stream:
         h = req.header
         cfg = self.servicer.config
         self.decoder = convert.StreamAudioDecoder(h.pcm if h.HasField("pcm") else None, cfg.max_clip_s, cfg.max_chunk_s)
+        self.keys = convert.count_keys(h.emotion, h.HasField("emotion"))
+        convert.check_keys(self.keys, cfg.max_clip_s)
         track = convert.emotion_from_pb(h.emotion, h.HasField("emotion"))
         options = convert.options_from_pb(h.options)
         lookahead_s = h.lookahead_s if h.HasField("lookahead_s") else cfg.default_lookahead_s
@@ -227,6 +235,10 @@ class _Stream:
 
         arrived_s: ``time.monotonic()`` when the first of them was received.
         """
+        for c in chunks:
+            convert.check_chunk_keys(c)
+            self.keys += len(c.emotion_keys)
+        convert.check_keys(self.keys, self.servicer.config.max_clip_s, "the stream's emotion keys")
         keys = [convert.key_from_pb(k) for c in chunks for k in c.emotion_keys]
         first, frames = self.servicer.run(self.context, self._push, [c.data for c in chunks], keys)
         if len(frames):
@@ -282,93 +294,3 @@ class _Stream:
         return pb.StreamAnimateResponse(frames=pb.FrameBatch(
             first_frame_index=first, first_time_s=first / FPS, num_frames=len(frames),
             frames_f32le=convert.frames_to_bytes(frames)))
-
-
-class _RequestReader:
-    """Reads a request stream on its own thread so waiting for a message can time out."""
-
-    _END = object()
-
-    def __init__(self, iterator: Iterator, idle_timeout_s: float, context: grpc.ServicerContext):
-        self.idle_timeout_s, self.context = idle_timeout_s, context
-        # Bounded (messages and bytes), so gRPC flow control reaches a client that sends too fast; large
-        # enough that a stream falling behind can merge many small chunks into one model step.
-        self._queue: queue.Queue = queue.Queue(maxsize=_READ_AHEAD_MESSAGES)
-        self._queued_bytes = 0
-        self._bytes_lock = threading.Lock()
-        self._closed = threading.Event()
-        self._pending: Any = None  # a message taken by drain_chunks() that next() must return
-        self.arrival_s = 0.0  # time.monotonic() when the message last returned by next() was received
-        threading.Thread(target=self._read, args=(iterator,), name="emoface-stream-reader", daemon=True).start()
-
-    def _read(self, iterator: Iterator) -> None:
-        try:
-            for item in iterator:
-                if not self._put((time.monotonic(), item), item.ByteSize()):
-                    return
-        except Exception as exc:  # the call was cancelled or failed on the wire
-            log.debug("request stream ended: %s", exc)
-        self._put((time.monotonic(), self._END), 0)
-
-    def _put(self, timed: tuple[float, Any], size: int) -> bool:
-        while not self._closed.is_set():
-            if self._queued_bytes + size > _READ_AHEAD_BYTES and self._queued_bytes > 0:
-                time.sleep(_POLL_S / 5)
-                continue
-            try:
-                self._queue.put((timed, size), timeout=_POLL_S)
-            except queue.Full:
-                continue
-            with self._bytes_lock:
-                self._queued_bytes += size
-            return True
-        return False
-
-    def _get(self, timeout_s: float | None) -> tuple[float, Any]:
-        timed, size = self._queue.get(timeout=timeout_s) if timeout_s else self._queue.get_nowait()
-        with self._bytes_lock:
-            self._queued_bytes -= size
-        return timed
-
-    def close(self) -> None:
-        """Stop the reader thread (the stream handler is done)."""
-        self._closed.set()
-
-    def drain_chunks(self) -> list[pb.AudioChunk]:
-        """Chunks already received after the current one (no waiting); stops before any other message."""
-        out = []
-        while self._pending is None:
-            try:
-                timed = self._get(None)
-            except queue.Empty:
-                break
-            item = timed[1]
-            if item is not self._END and item.WhichOneof("part") == "chunk":
-                out.append(item.chunk)
-            else:
-                self._pending = timed
-        return out
-
-    def next(self) -> pb.StreamAnimateRequest | None:
-        """The next request; None when the client closed its side."""
-        if self._pending is not None:
-            timed, self._pending = self._pending, None
-            return self._unwrap(timed)
-        waited_s = 0.0
-        while True:
-            try:
-                return self._unwrap(self._get(_POLL_S))
-            except queue.Empty:
-                waited_s += _POLL_S
-                if not self.context.is_active():
-                    raise RpcError(grpc.StatusCode.CANCELLED, "call cancelled") from None
-                if waited_s >= self.idle_timeout_s:
-                    raise RpcError(grpc.StatusCode.DEADLINE_EXCEEDED,
-                                   f"no message for {self.idle_timeout_s:g} s (stream idle time-out); "
-                                   "send audio chunks or end_of_audio") from None
-
-    def _unwrap(self, timed: tuple[float, Any]) -> pb.StreamAnimateRequest | None:
-        self.arrival_s, item = timed
-        if item is self._END and not self.context.is_active():
-            raise RpcError(grpc.StatusCode.CANCELLED, "call cancelled")
-        return None if item is self._END else item

@@ -185,12 +185,16 @@ class _Reader:
 class Decoder:
     """Incremental decoder: :meth:`feed` any chunks, :meth:`next` pulls complete messages.
 
-    A length of 0 or above :data:`MAX_MESSAGE_BYTES` fails as soon as its 4 bytes arrive.
+    A length of 0 or above ``max_message_bytes`` fails as soon as its 4 bytes arrive; one above
+    ``max_small_bytes`` fails as soon as its type byte arrives, unless the type is in ``large_types``.
+    Both limits may be changed between messages (a server raises them once HELLO is accepted).
     After a failure the decoder stays failed (``error`` holds the first ProtocolError).
     """
 
-    def __init__(self, max_message_bytes: int = MAX_MESSAGE_BYTES):
+    def __init__(self, max_message_bytes: int = MAX_MESSAGE_BYTES, max_small_bytes: int | None = None,
+                 large_types: frozenset[int] = frozenset()):
         self.max_message_bytes = max_message_bytes
+        self.max_small_bytes, self.large_types = max_small_bytes, large_types
         self._buffer = bytearray()
         self._offset = 0
         self.error: ProtocolError | None = None
@@ -224,9 +228,13 @@ class Decoder:
             raise ProtocolError(ZERO_LENGTH, "message length 0 (it must count at least the type byte)")
         if length > self.max_message_bytes:
             raise ProtocolError(OVERSIZED, f"message length {length} exceeds the limit {self.max_message_bytes}")
+        start = self._offset + 4
+        small = self.max_small_bytes
+        if small is not None and length > small and self.buffered > 4 and self._buffer[start] not in self.large_types:
+            raise ProtocolError(OVERSIZED, f"message type 0x{self._buffer[start]:02x} of length {length} exceeds "
+                                           f"the limit {small} for its type")
         if self.buffered < 4 + length:
             return None
-        start = self._offset + 4
         type_code = self._buffer[start]
         payload = bytes(self._buffer[start + 1:start + length])
         self._offset = start + length

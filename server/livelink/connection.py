@@ -22,6 +22,7 @@ import numpy as np
 from model.errors import InputError
 from server.livelink import codec as c
 from server.livelink.hub import CANCELLED, COMPLETE, FAILED, HubFullError, LineFrames
+from server.runtime import limits
 from server.livelink.requests import ClipTooLongError, parse_submit
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class Connection:
 
     def __init__(self, sock: socket.socket, peer: str, server: LiveLinkServer):
         self.sock, self.peer, self.server = sock, peer, server
+        self.peer_ip = peer.rsplit(":", 1)[0]  # connections per address are capped
         self.config = server.config
         self._out: deque[bytes] = deque()
         self._out_bytes = 0
@@ -53,6 +55,9 @@ class Connection:
         self._line_starts: dict[str, c.LineStart] = {}  # the hub's current line per subject
         self._announced: dict[str, int] = {}  # subject -> line id whose LINE_START this client got
         self._sub_lock = threading.Lock()
+        self._pending_lines = 0  # submitted lines whose model work is not done
+        self._greeted = threading.Event()  # SERVER_HELLO queued: heartbeats may follow
+        self.accepted_s = time.monotonic()
         self._writer = threading.Thread(target=self._write_loop, name=f"livelink-write-{peer}", daemon=True)
         self._reader = threading.Thread(target=self._read_loop, name=f"livelink-read-{peer}", daemon=True)
 
@@ -117,7 +122,7 @@ class Connection:
                         self._out_bytes -= len(data)  # counted until sent, so a stuck send counts too
                 elif closing:
                     return
-                else:
+                elif self._greeted.is_set():  # nothing before SERVER_HELLO
                     self.sock.sendall(c.encode(c.Heartbeat(time.time())))
         except OSError as exc:
             log.debug("Live Link client %s: send failed: %s", self.peer, exc)
@@ -126,11 +131,18 @@ class Connection:
 
     # ------------------------------------------------------------ incoming
     def _read_loop(self) -> None:
-        decoder = c.Decoder()
+        # Before HELLO is accepted a message may be small only; afterwards only SUBMIT_LINE may be large.
+        decoder = c.Decoder(self.config.pre_hello_message_bytes)
         last_heard = time.monotonic()
         hello_done = False
         try:
             while not self._closing and not self._dead:
+                if not hello_done and time.monotonic() - self.accepted_s > self.config.hello_deadline_s:
+                    log.info("Live Link client %s: no HELLO within %.0f s: closing", self.peer,
+                             self.config.hello_deadline_s)
+                    self._fail(c.ErrorCode.PROTOCOL, f"no HELLO accepted within {self.config.hello_deadline_s:g} s "
+                                                     "of connecting (hello_deadline_s)")
+                    break
                 if not select.select([self.sock], [], [], _POLL_S)[0]:
                     if time.monotonic() - last_heard > self.config.idle_timeout_s:
                         log.info("Live Link client %s silent for %.0f s: closing", self.peer,
@@ -145,7 +157,11 @@ class Connection:
                 decoder.feed(data)
                 while not self._closing and (message := decoder.next()) is not None:
                     try:
-                        hello_done = self._handle(message, hello_done)
+                        was_done, hello_done = hello_done, self._handle(message, hello_done)
+                        if hello_done and not was_done:
+                            decoder.max_message_bytes = c.MAX_MESSAGE_BYTES
+                            decoder.max_small_bytes = self.config.control_message_bytes
+                            decoder.large_types = frozenset({c.MessageType.SUBMIT_LINE})
                     except Exception:  # a bug: report INTERNAL, keep the connection (the spec's code 6)
                         log.exception("Live Link client %s: internal error handling %s", self.peer,
                                       type(message).__name__)
@@ -183,7 +199,7 @@ class Connection:
         elif type(message) in _SERVER_TO_CLIENT:
             self._fail(c.ErrorCode.PROTOCOL, f"{type(message).__name__.upper()} is a server-to-client message")
         elif isinstance(message, c.Subscribe):
-            self.subscribe(message.subjects)
+            self._subscribe_checked(message.subjects)
         elif isinstance(message, c.Unsubscribe):
             self.unsubscribe(message.subjects)
         elif isinstance(message, c.SubmitLine):
@@ -198,32 +214,67 @@ class Connection:
                                                         f"speaks {c.VERSION_MAJOR}.{c.VERSION_MINOR}")
             return False
         if not self.server.authorised(hello.token):
+            if self.server.refusals.allow():
+                log.warning("Live Link client %s: refused HELLO (missing or invalid token)", self.peer)
             self._fail(c.ErrorCode.UNAUTHENTICATED, "missing or invalid token (HELLO.token must be a token of the "
                                                     "service with scope 'animate')")
             return False
         self.client_name = hello.client_name
         self.send(c.ServerHello(c.VERSION_MAJOR, c.VERSION_MINOR, self.config.server_name,
                                 self.server.pipeline.model_id, time.time()))
+        self._greeted.set()
         self.server.hub.add_sink(self)
         log.info("Live Link client %s (%s) connected", self.peer, hello.client_name or "unnamed")
         return True
 
     def _submit(self, msg: c.SubmitLine) -> None:
+        with self._sub_lock:
+            busy = self._pending_lines >= self.config.max_pending_lines
+        if busy:
+            return self._fail(c.ErrorCode.RESOURCE_EXHAUSTED, f"{self.config.max_pending_lines} lines of this "
+                              "connection are waiting for the model (max_pending_lines); wait for a LINE_START",
+                              msg.request_id)
         try:
             request = parse_submit(msg, self.config.max_clip_s)
         except ClipTooLongError as exc:
             return self._fail(c.ErrorCode.RESOURCE_EXHAUSTED, str(exc), msg.request_id)
         except InputError as exc:
             return self._fail(c.ErrorCode.INVALID_ARGUMENT, str(exc), msg.request_id)
-        self.subscribe((request.subject,))
+        if not self._subscribe_checked((request.subject,), msg.request_id):
+            return None
         frames = LineFrames()
         try:
             self.server.hub.submit(request.subject, frames, request.paced, request.interrupt, request.request_id)
         except HubFullError as exc:
             return self._fail(c.ErrorCode.RESOURCE_EXHAUSTED, str(exc), msg.request_id)
-        self.server.run_line(request, frames)
+        except InputError as exc:
+            return self._fail(c.ErrorCode.INVALID_ARGUMENT, str(exc), msg.request_id)
+        with self._sub_lock:
+            self._pending_lines += 1
+        self.server.run_line(request, frames, self._line_done)
+
+    def _line_done(self) -> None:
+        with self._sub_lock:
+            self._pending_lines -= 1
 
     # ------------------------------------------------------------ subscriptions
+    def _subscribe_checked(self, subjects: tuple[str, ...], request_id: int = 0) -> bool:
+        """Subscribe within the limits (subject name length, names per connection); else ERROR, stays open."""
+        too_long = [s for s in subjects if len(s.encode("utf-8")) > limits.LIVELINK_SUBJECT_BYTES]
+        if too_long:
+            self._fail(c.ErrorCode.INVALID_ARGUMENT, f"a subject name is longer than {limits.LIVELINK_SUBJECT_BYTES} "
+                                                     "bytes of UTF-8", request_id)
+            return False
+        with self._sub_lock:
+            count = len(self._subjects | set(subjects))
+        if count > self.config.max_subscriptions:
+            self._fail(c.ErrorCode.RESOURCE_EXHAUSTED, f"a connection may subscribe to at most "
+                                                       f"{self.config.max_subscriptions} subjects (subscribe to "
+                                                       "all with an empty SUBSCRIBE)", request_id)
+            return False
+        self.subscribe(subjects)
+        return True
+
     def subscribe(self, subjects: tuple[str, ...]) -> None:
         with self._sub_lock:
             if not subjects:

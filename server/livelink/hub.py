@@ -27,11 +27,12 @@ import numpy as np
 from model.constants import FPS
 from model.errors import InputError
 from model.rig import rig
+from server.runtime import limits
 
 log = logging.getLogger(__name__)
 
 COMPLETE, CANCELLED, FAILED = "complete", "cancelled", "failed"
-MAX_SUBJECT_BYTES = 1024  # longest subject name (UTF-8)
+MAX_SUBJECT_BYTES = limits.LIVELINK_SUBJECT_BYTES  # longest subject name (UTF-8)
 _ENDED_KEPT = 4096  # statuses of ended lines kept for wait_line()
 
 
@@ -62,8 +63,8 @@ class HubOptions:
     """
 
     lead_s: float = 0.1
-    max_lines_per_subject: int = 16
-    max_subjects: int = 256
+    max_lines_per_subject: int = limits.LIVELINK_LINES_PER_SUBJECT
+    max_subjects: int = limits.LIVELINK_SUBJECTS
     fps: int = FPS
 
 

@@ -11,6 +11,8 @@ from typing import Union
 
 import numpy as np
 
+from server.runtime import limits
+
 __all__ = ["MAGIC", "VERSION_MAJOR", "VERSION_MINOR", "MAX_MESSAGE_BYTES", "UNKNOWN_FRAME_COUNT", "FLAG_PACED",
            "FLAG_INTERRUPT", "MessageType", "PcmEncoding", "LineStatus", "ErrorCode", "CLOSING_CODES", "TRUNCATED",
            "OVERSIZED", "ZERO_LENGTH", "TRAILING_BYTES", "BAD_MAGIC", "BAD_UTF8", "UNENCODABLE", "ProtocolError",
@@ -19,7 +21,7 @@ __all__ = ["MAGIC", "VERSION_MAJOR", "VERSION_MINOR", "MAX_MESSAGE_BYTES", "UNKN
 
 MAGIC = b"EFLL"
 VERSION_MAJOR, VERSION_MINOR = 1, 0
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # largest accepted ``length`` (type byte + payload)
+MAX_MESSAGE_BYTES = limits.LIVELINK_MESSAGE_BYTES  # largest accepted ``length`` (type byte + payload)
 UNKNOWN_FRAME_COUNT = 0xFFFFFFFF  # LINE_START.frame_count of a line of unknown length
 FLAG_PACED, FLAG_INTERRUPT = 1, 2
 

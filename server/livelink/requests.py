@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.constants import SAMPLE_RATE_HZ
 from model.emotion import EmotionTrack
 from model.errors import InputError
 from server.livelink.codec import FLAG_INTERRUPT, FLAG_PACED, PcmEncoding, SubmitLine
+from server.runtime import limits
 from server.runtime.audio_io import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ, AudioLimits, decode_pcm
 from server.runtime.options import RequestOptions
 
@@ -52,24 +54,45 @@ def parse_submit(msg: SubmitLine, max_clip_s: float) -> LineRequest:
         if duration_s > max_clip_s:
             raise ClipTooLongError(f"audio is {duration_s:.1f} s long; the server's limit is {max_clip_s:g} s "
                                    "(max_clip_s): split the line")
+    _check_text("emotion", msg.emotion, limits.LIVELINK_EMOTION_TEXT_BYTES)
+    _check_text("options_json", msg.options_json, limits.LIVELINK_OPTIONS_JSON_BYTES)
     audio = decode_pcm(msg.audio, encoding, msg.sample_rate_hz, msg.channels, AudioLimits(max_clip_s))
     return LineRequest(msg.request_id, msg.subject, bool(msg.flags & FLAG_PACED), bool(msg.flags & FLAG_INTERRUPT),
-                       audio, parse_emotion(msg.emotion), parse_options(msg.options_json))
+                       audio, parse_emotion(msg.emotion, len(audio) / SAMPLE_RATE_HZ), parse_options(msg.options_json))
 
 
-def parse_emotion(text: str) -> EmotionTrack:
-    """``""`` = neutral; ``happy`` / ``happy:0.6``; or a JSON emotion track (``{"keys": [...]}`` or a list)."""
+def _check_text(name: str, text: str, max_bytes: int) -> None:
+    if len(text) > max_bytes:  # characters <= UTF-8 bytes: a cheap lower bound
+        raise InputError(f"{name} is longer than {max_bytes} bytes")
+
+
+def _loads(text: str, what: str):
+    """``json.loads`` with every failure a client can cause as InputError (nesting too deep included)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{what} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{what} is nested too deeply") from None
+
+
+def parse_emotion(text: str, audio_s: float | None = None) -> EmotionTrack:
+    """``""`` = neutral; ``happy`` / ``happy:0.6``; or a JSON emotion track (``{"keys": [...]}`` or a list).
+
+    audio_s: the line's audio duration; a JSON track may have at most ``limits.keys_allowed(audio_s)`` keys.
+    """
     stripped = text.strip()
     if not stripped:
         return EmotionTrack.constant("neutral", 1.0)
     if stripped[0] in "[{":
-        try:
-            obj = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"emotion looks like JSON but is not valid JSON: {exc}") from None
+        obj = _loads(stripped, "emotion looks like JSON but")
+        keys = obj.get("keys") if isinstance(obj, dict) else obj
+        allowed = limits.keys_allowed(audio_s if audio_s is not None else float("inf"))
+        if isinstance(keys, list) and len(keys) > allowed:
+            raise InputError(f"the emotion track has {len(keys)} keys; this line's audio allows {allowed}")
         try:
             return EmotionTrack.from_obj(obj)
-        except (TypeError, AttributeError, KeyError) as exc:  # values of the wrong JSON type
+        except (TypeError, AttributeError, KeyError, RecursionError) as exc:  # values of the wrong JSON type
             raise InputError(f"bad emotion track: {type(exc).__name__}: {exc}") from None
     return EmotionTrack.parse(stripped)
 
@@ -78,10 +101,7 @@ def parse_options(text: str) -> RequestOptions:
     """``""`` = defaults; else a JSON object with ``smoothing``, ``blink``, ``gaze``, ``gains``, ``seed``."""
     if not text.strip():
         return RequestOptions()
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"options_json is not valid JSON: {exc}") from None
+    obj = _loads(text, "options_json")
     if not isinstance(obj, dict):
         raise InputError("options_json must be a JSON object")
     if obj.get("controls"):

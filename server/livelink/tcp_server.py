@@ -24,7 +24,7 @@ from server.livelink import codec as c
 from server.livelink.connection import Connection
 from server.livelink.hub import LineFrames, SubjectHub
 from server.livelink.requests import LineRequest
-from server.runtime.audio_io import MAX_CLIP_S
+from server.runtime import limits
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,14 @@ class LiveLinkOptions:
     heartbeat_interval_s: send a HEARTBEAT after this long with nothing else to send.
     max_outgoing_bytes: bytes queued for one client before it counts as not reading and is dropped.
     max_clients: connections at once; more get ERROR RESOURCE_EXHAUSTED and are closed.
+    max_clients_per_peer: connections at once from one IP address; more are refused the same way.
+    hello_deadline_s: a connection whose HELLO is not accepted this long after it was accepted gets
+        ERROR PROTOCOL and is closed, however slowly it sends (absolute, not reset by bytes).
+    pre_hello_message_bytes: largest message before HELLO is accepted (larger: ERROR PROTOCOL).
+    control_message_bytes: largest message of any type but SUBMIT_LINE (larger: ERROR PROTOCOL).
+    max_subscriptions: subject names one connection may subscribe to (more: ERROR RESOURCE_EXHAUSTED).
+    max_pending_lines: lines of one connection whose audio waits for the model (more: ERROR
+        RESOURCE_EXHAUSTED), which bounds the audio one connection makes the server hold.
     max_clip_s: longest line in seconds of audio (longer: ERROR RESOURCE_EXHAUSTED).
     close_flush_s: time given to send what is queued when a connection closes.
     send_buffer_bytes: the kernel send buffer of each client socket (fixed, so a client that
@@ -48,11 +56,17 @@ class LiveLinkOptions:
 
     host: str = "127.0.0.1"
     port: int = 0
-    idle_timeout_s: float = 10.0
+    idle_timeout_s: float = limits.LIVELINK_IDLE_TIMEOUT_S
     heartbeat_interval_s: float = 1.0
-    max_outgoing_bytes: int = 32 * 1024 * 1024
-    max_clients: int = 64
-    max_clip_s: float = MAX_CLIP_S
+    max_outgoing_bytes: int = limits.LIVELINK_MAX_OUTGOING_BYTES
+    max_clients: int = limits.LIVELINK_MAX_CLIENTS
+    max_clients_per_peer: int = limits.LIVELINK_CONNECTIONS_PER_PEER
+    hello_deadline_s: float = limits.LIVELINK_HELLO_DEADLINE_S
+    pre_hello_message_bytes: int = limits.LIVELINK_PRE_HELLO_MESSAGE_BYTES
+    control_message_bytes: int = limits.LIVELINK_CONTROL_MESSAGE_BYTES
+    max_subscriptions: int = limits.LIVELINK_SUBSCRIPTIONS
+    max_pending_lines: int = limits.LIVELINK_PENDING_LINES
+    max_clip_s: float = limits.MAX_CLIP_S
     close_flush_s: float = 2.0
     send_buffer_bytes: int | None = 256 * 1024
     server_name: str = "emoface serve"
@@ -74,6 +88,7 @@ class LiveLinkServer:
         self._listener.settimeout(0.25)
         self.port: int = self._listener.getsockname()[1]
         self._connections: set[Connection] = set()
+        self.refusals = limits.LogLimiter()  # a flood of refused connections logs a few lines only
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept_loop, name="livelink-accept", daemon=True)
@@ -109,8 +124,11 @@ class LiveLinkServer:
         with self._lock:
             self._connections.discard(conn)
 
-    def run_line(self, request: LineRequest, frames: LineFrames) -> None:
-        """Animate a submitted line on the model workers and hand its frames to the hub's buffer."""
+    def run_line(self, request: LineRequest, frames: LineFrames, on_done: Callable[[], None] = lambda: None) -> None:
+        """Animate a submitted line on the model workers and hand its frames to the hub's buffer.
+
+        on_done: called once the model work is over (the line's audio is no longer held).
+        """
 
         def job():
             if frames.cancelled:  # interrupted while queued: skip the model
@@ -118,6 +136,7 @@ class LiveLinkServer:
             return self.pipeline.animate(request.audio_16k, request.emotion, request.options).full()
 
         def done(future: Future) -> None:
+            on_done()
             try:
                 frames.push(future.result())
                 frames.finish()
@@ -130,6 +149,7 @@ class LiveLinkServer:
         try:
             self.submit_work(job).add_done_callback(done)
         except RuntimeError as exc:  # the worker pool is shut down
+            on_done()
             frames.fail(f"server shutting down ({exc})")
 
     def _accept_loop(self) -> None:
@@ -149,12 +169,18 @@ class LiveLinkServer:
             peer = f"{address[0]}:{address[1]}"
             conn = Connection(sock, peer, self)
             with self._lock:
-                full = len(self._connections) >= self.config.max_clients
-                if not full:
+                same_peer = sum(1 for other in self._connections if other.peer_ip == address[0])
+                if len(self._connections) >= self.config.max_clients:
+                    refusal = f"server has {self.config.max_clients} Live Link clients (max_clients)"
+                elif same_peer >= self.config.max_clients_per_peer:
+                    refusal = (f"{address[0]} has {self.config.max_clients_per_peer} Live Link connections "
+                               "open (max_clients_per_peer)")
+                else:
+                    refusal = None
                     self._connections.add(conn)
-            if full:
-                log.warning("Live Link: refusing %s, %d clients connected", peer, self.config.max_clients)
-                conn.send(c.Error(0, c.ErrorCode.RESOURCE_EXHAUSTED,
-                                  f"server has {self.config.max_clients} Live Link clients (max_clients)"))
+            if refusal:
+                if self.refusals.allow():
+                    log.warning("Live Link: refusing %s: %s", peer, refusal)
+                conn.send(c.Error(0, c.ErrorCode.RESOURCE_EXHAUSTED, refusal))
                 conn.close_after_flush()
             conn.start()

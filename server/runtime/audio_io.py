@@ -17,14 +17,11 @@ import soundfile as sf
 
 from model.constants import SAMPLE_RATE_HZ
 from model.errors import InputError
+from server.runtime.limits import MAX_CHANNELS, MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ  # re-exported
 from server.runtime.polyphase import resample_poly
 
 ENCODED_FORMATS = ("WAV", "FLAC", "OGG")
 PCM_ENCODINGS = {"s16le": np.dtype("<i2"), "f32le": np.dtype("<f4")}
-MIN_SAMPLE_RATE_HZ = 4_000
-MAX_SAMPLE_RATE_HZ = 192_000
-MAX_CHANNELS = 8
-MAX_CLIP_S = 300.0  # longest clip the service accepts unless configured otherwise
 
 
 class AudioError(InputError):
@@ -58,6 +55,8 @@ def read_bytes(data: bytes, limits: AudioLimits = AudioLimits()) -> tuple[np.nda
         raise AudioError(f"cannot decode audio: {_sf_reason(exc)}; accepted: WAV, FLAC, OGG, or raw PCM") from None
     if info.format not in ENCODED_FORMATS:
         raise AudioError(f"unsupported audio container {info.format}; accepted: {', '.join(ENCODED_FORMATS)}")
+    if info.format == "WAV":
+        _check_wav_chunks(data)
     _check_stream(info.samplerate, info.channels, info.frames, limits)
     try:
         samples, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
@@ -167,6 +166,25 @@ def _check_stream(rate: int, channels: int, frames: int, limits: AudioLimits) ->
     duration = frames / rate
     if limits.max_duration_s is not None and duration > limits.max_duration_s:
         raise AudioError(f"audio is {duration:.1f} s long; the limit is {limits.max_duration_s:g} s")
+
+
+def _check_wav_chunks(data: bytes) -> None:
+    """AudioError when bytes follow the last RIFF chunk (junk appended after the audio is refused, not ignored).
+
+    A truncated ``data`` chunk, or one written without seeking (size 0 or 0xFFFFFFFF), is left to the decoder.
+    """
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return
+    pos = 12
+    while pos < len(data):
+        chunk_id, size = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "little")
+        end = pos + 8 + size + (size & 1)
+        if chunk_id == b"data" and (size in (0, 0xFFFFFFFF) or end > len(data) + 1):
+            return
+        if pos + 8 > len(data) or end > len(data) + 1:  # (+1: a missing pad byte after an odd-sized last chunk)
+            raise AudioError(f"{len(data) - pos} byte(s) after the WAV's last complete chunk; "
+                             "send only the WAV file's bytes")
+        pos = end
 
 
 def _sf_reason(exc: Exception) -> str:

@@ -102,4 +102,5 @@ def test_tls_allows_binding_beyond_loopback_config(pki):
 
     with pytest.raises(InputError, match="--insecure"):
         ServiceConfig(host="0.0.0.0")
-    assert ServiceConfig(host="0.0.0.0", tls_cert=pki / "server.pem", tls_key=pki / "server.key").tls
+    assert ServiceConfig(host="0.0.0.0", tls_cert=pki / "server.pem", tls_key=pki / "server.key",
+                         tls_client_ca=pki / "ca.pem").tls

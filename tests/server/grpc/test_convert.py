@@ -106,8 +106,9 @@ def test_animation_round_trip():
     back = convert.animation_from_pb(pb.AnimateResponse.FromString(
         convert.animation_to_pb(anim, "m").SerializeToString()))
     assert np.array_equal(back.frames, anim.frames)
-    assert (back.controls, back.fps, back.options, back.provenance, back.emotion, back.blinks) == \
-        (anim.controls, anim.fps, anim.options, anim.provenance, anim.emotion, anim.blinks)
+    assert (back.controls, back.fps, back.options, back.emotion, back.blinks) == \
+        (anim.controls, anim.fps, anim.options, anim.emotion, anim.blinks)
+    assert back.provenance == {"model_id": "m"}  # a response carries only model_id, sha256, trained
 
 
 def test_stream_decoder_carries_split_samples_and_mixes_channels():

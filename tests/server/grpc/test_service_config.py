@@ -61,7 +61,7 @@ def test_config_file_errors(tmp_path):
 
 
 def test_non_loopback_needs_tls_or_explicit_insecure(tmp_path):
-    assert ServiceConfig(host="0.0.0.0", insecure=True).host == "0.0.0.0"
-    assert ServiceConfig(host="0.0.0.0", tls_cert=tmp_path / "c", tls_key=tmp_path / "k").tls
+    assert ServiceConfig(host="0.0.0.0", insecure=True, token_env="T").host == "0.0.0.0"
+    assert ServiceConfig(host="0.0.0.0", tls_cert=tmp_path / "c", tls_key=tmp_path / "k", token_env="T").tls
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("10.1.2.3") and not is_loopback("example.com")

@@ -12,6 +12,7 @@ from model.constants import EMOTIONS, FPS, frame_count
 from model.emotion import EmotionTrack
 from model.errors import InputError
 from model.rig import rig
+from server.grpc import convert
 from server.grpc.api import face_animation_pb2 as pb
 from server.grpc.client import FaceAnimationClient
 from server.runtime.audio_io import decode_bytes
@@ -26,7 +27,7 @@ def test_get_info_lists_model_controls_emotions_limits(server_address, pipeline)
     assert info["default_options"] == RequestOptions().to_dict()
     assert info["limits"]["max_clip_s"] == 300.0 and info["limits"]["max_chunk_s"] == 10.0
     assert set(info["limits"]["encoded_formats"]) == {"WAV", "FLAC", "OGG"}
-    assert info["provenance"] == json.loads(json.dumps(pipeline.provenance))
+    assert info["provenance"] == json.loads(json.dumps(convert.public_provenance(pipeline.provenance)))
     assert "mouth" in info["control_groups"]
 
 

@@ -33,7 +33,8 @@ def test_flags_and_environment_set_livelink():
 def test_validation():
     with pytest.raises(InputError, match="plaintext"):
         ServiceConfig(livelink_port=9000, livelink_host="0.0.0.0")
-    assert ServiceConfig(livelink_port=9000, livelink_host="0.0.0.0", insecure=True).livelink_port == 9000
+    config = ServiceConfig(livelink_port=9000, livelink_host="0.0.0.0", insecure=True, token_env="T")
+    assert config.livelink_port == 9000
     with pytest.raises(InputError, match="0..65535"):
         ServiceConfig(livelink_port=70000)
     for bad in ("host", "host:", ":1234", "host:0", "host:x"):
