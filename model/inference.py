@@ -8,8 +8,9 @@ over the overlaps, so no seam appears; there is no length limit besides memory.
 from __future__ import annotations
 
 import logging
+import threading
 import warnings
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -60,8 +61,19 @@ def quantize_int8(model: EmoFace) -> EmoFace:
         return torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
 
 
+def layer_stacks(model: nn.Module) -> list[nn.Module]:
+    """Every layer of every layer stack (``nn.ModuleList``) in ``model``: the pieces a long forward
+    pass can pause between (the speech encoder's and the Audio2Rig transformer's layers)."""
+    return [layer for mod in model.modules() if isinstance(mod, nn.ModuleList) for layer in mod]
+
+
 class InferenceEngine:
-    """Runs an :class:`EmoFace` model on NumPy audio, in inference mode."""
+    """Runs an :class:`EmoFace` model on NumPy audio, in inference mode.
+
+    A whole-clip :meth:`infer` may be given a ``between`` callback: it is called on the calling thread
+    before every layer of every layer stack and between windows, so a scheduler can lend the model to
+    more urgent work, or stop the call by raising, at most one layer of one window later.
+    """
 
     def __init__(self, model: EmoFace, quantize: bool = False):
         model.eval()
@@ -71,6 +83,15 @@ class InferenceEngine:
         cfg = model.config
         self.window_frames = int(round(cfg.window_s * FPS)) // ALIGN_FRAMES * ALIGN_FRAMES
         self.overlap_frames = int(round(cfg.overlap_s * FPS)) // ALIGN_FRAMES * ALIGN_FRAMES
+        self._between = threading.local()  # .fn: the running infer() call's callback on this thread
+        self.pieces = layer_stacks(model)
+        for layer in self.pieces:
+            layer.register_forward_pre_hook(self._before_layer)
+
+    def _before_layer(self, _module: nn.Module, _args) -> None:
+        fn = getattr(self._between, "fn", None)
+        if fn is not None:
+            fn()
 
     @torch.inference_mode()
     def forward(self, audio: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
@@ -87,6 +108,19 @@ class InferenceEngine:
         return self.model.encode_audio(a)[0].numpy()
 
     @torch.inference_mode()
+    def encode_many(self, audios: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """:meth:`encode` of several windows of equal length in one batched pass."""
+        a = torch.from_numpy(np.stack([np.asarray(x, dtype=np.float32) for x in audios]))  # (B, n)
+        return list(self.model.encode_audio(a).numpy())
+
+    @torch.inference_mode()
+    def head_many(self, windows: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+        """:meth:`head` of several ``(features, weights, intensity)`` windows of equal length in one pass."""
+        f, w, i = (torch.from_numpy(np.stack([np.asarray(x[k], dtype=np.float32) for x in windows]))
+                   for k in range(3))  # (B, T, C), (B, T, 7), (B, T)
+        return list(self.model.head(f, w, i).numpy())
+
+    @torch.inference_mode()
     def head(self, features: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
         """Audio2Rig only: ``(T, audio_width)`` features + ``(T, 7)``/``(T,)`` emotion -> ``(T, 174)``."""
         f, w, i = (torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None]
@@ -94,11 +128,21 @@ class InferenceEngine:
         return self.model.head(f, w, i)[0].numpy()
 
     def infer(self, audio: np.ndarray, weights: np.ndarray, intensity: np.ndarray,
-              progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+              progress: Callable[[int, int], None] | None = None,
+              between: Callable[[], None] | None = None) -> np.ndarray:
         """Whole clip of any length -> ``(T, 174)`` float32, windowed and cross-faded.
 
         progress: called as ``progress(windows_done, windows_total)`` after each window.
+        between: called before each layer and each window (see the class); what it raises ends the call.
         """
+        self._between.fn = between
+        try:
+            return self._infer(audio, weights, intensity, progress, between or (lambda: None))
+        finally:
+            self._between.fn = None
+
+    def _infer(self, audio: np.ndarray, weights: np.ndarray, intensity: np.ndarray,
+               progress: Callable[[int, int], None] | None, between: Callable[[], None]) -> np.ndarray:
         total = frame_count(len(audio))
         if total == 0:
             return np.zeros((0, self.model.config.num_controls), np.float32)
@@ -111,6 +155,7 @@ class InferenceEngine:
         acc = np.zeros((total, self.model.config.num_controls))
         norm = np.zeros(total)
         for k, s in enumerate(starts):
+            between()
             e = total if k == len(starts) - 1 else s + self.window_frames  # last window reaches the end
             seg = audio[frame_to_sample(s) : len(audio) if e == total else frame_to_sample(e)]
             out = self.forward(seg, weights[s:e], intensity[s:e])[: e - s]

@@ -38,6 +38,9 @@ _FLAGS: dict[str, tuple[str, type | None, str]] = {
     "--max-message-bytes": ("max_message_bytes", int, "largest gRPC message in bytes"),
     "--stream-idle-timeout-s": ("stream_idle_timeout_s", float, "end a silent stream after this many seconds"),
     "--max-concurrent-requests": ("max_concurrent_requests", int, "Animate calls + streams at once"),
+    "--stream-capacity": ("stream_capacity", int, "streams kept in real time; more are refused (0 = measure)"),
+    "--realtime-share": ("realtime_share", float, "CPU share the measured stream capacity may fill"),
+    "--stream-max-lag-s": ("stream_max_lag_s", float, "end a stream whose frames fall this far behind"),
     "--inference-workers": ("inference_workers", int, "threads running model work"),
     "--lookahead-s": ("default_lookahead_s", float, "stream lookahead in seconds when a stream names none"),
     "--grace-s": ("grace_s", float, "shutdown grace period in seconds"),
@@ -54,7 +57,7 @@ DESCRIPTION = ("Run the gRPC service (and, if asked, Live Link). Settings come f
                "environment variables and an optional --config file, in that order of precedence. SIGTERM or "
                "SIGINT stop gracefully: new calls are refused and calls in progress get --grace-s seconds.")
 _IN_WORDS = {"checkpoint": "the shipped model", "torch_threads": "PyTorch's choice", "metrics_port": "off",
-             "livelink_port": "off", "livelink_face": "off",
+             "livelink_port": "off", "stream_capacity": "measured at start-up", "livelink_face": "off",
              "max_message_bytes": f"{_DEFAULTS['max_message_bytes'] // MIB} MiB"}  # defaults better read in words
 
 

@@ -103,7 +103,10 @@ def create_server(config: ServiceConfig, pipeline) -> tuple[EmoFaceServer, int]:
     executor = ThreadPoolExecutor(config.max_concurrent_requests + _SPARE_RPC_THREADS, thread_name_prefix="emoface-rpc")
     server = grpc.server(executor, interceptors=interceptors, options=message_options)
     port = _bind(server, config)
-    pool = WorkPool(config.inference_workers, config.max_concurrent_requests, metrics)
+    capacity = config.stream_capacity or pipeline.stream_capacity(config.default_lookahead_s, config.realtime_share)
+    metrics.stream_capacity.set(capacity)
+    pool = WorkPool(config.inference_workers, config.max_concurrent_requests, metrics, capacity,
+                    config.stream_retry_after_s)
     hub = _livelink_hub(config) if config.livelink_enabled else None
     servicer = FaceAnimationServicer(pipeline, config, metrics, pool, hub)
     handlers.add_to_server(servicer, server)
@@ -111,8 +114,9 @@ def create_server(config: ServiceConfig, pipeline) -> tuple[EmoFaceServer, int]:
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server)
-    log.info("emoface.v1 service bound on %s:%d (%s, auth %s)", config.host, port,
-             "TLS" if config.tls else "plaintext", "on" if tokens.enabled else "off")
+    log.info("emoface.v1 service bound on %s:%d (%s, auth %s, %d real-time streams%s)", config.host, port,
+             "TLS" if config.tls else "plaintext", "on" if tokens.enabled else "off", capacity,
+             "" if config.stream_capacity else " measured")
     livelink = None
     if hub is not None and config.livelink_port is not None:
         options = LiveLinkOptions(host=config.livelink_host, port=config.livelink_port, max_clip_s=config.max_clip_s)

@@ -61,6 +61,8 @@ class AnimationStream:
 
     After the first batch (or :meth:`wait_header`) ``controls``, ``fps`` and ``options``
     are known; after the last, ``num_frames`` and ``audio_duration_s`` (the summary).
+    ``fell_behind_s`` > 0 when the server ended the stream because its frames fell that far behind
+    the audio (the iteration then raises RESOURCE_EXHAUSTED: reopen, preferably elsewhere).
     """
 
     def __init__(self, call: Any = None):
@@ -73,6 +75,7 @@ class AnimationStream:
         self.num_frames: int | None = None
         self.audio_duration_s: float | None = None
         self.emotion: dict[str, Any] | None = None
+        self.fell_behind_s = 0.0
         self._header_seen = False
         self.client_error: Exception | None = None  # raised by the caller's chunk iterable
 
@@ -129,6 +132,7 @@ class AnimationStream:
         if kind == "summary":
             self.num_frames, self.audio_duration_s = int(msg.summary.num_frames), msg.summary.audio_duration_s
             self.emotion = convert.emotion_from_pb(pb.Emotion(track=msg.summary.emotion_used)).to_obj()
+            self.fell_behind_s = msg.summary.fell_behind_s
         return None
 
 

@@ -18,7 +18,7 @@ _RTF_BUCKETS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 5.0)
 
 
 class ServiceMetrics:
-    """Requests, errors by status code, latency, real-time factor, queue depth, open streams."""
+    """Requests, errors by status code, latency, real-time factor, queue depth, open streams, real-time load."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -37,6 +37,15 @@ class ServiceMetrics:
         self.jobs_dropped = Counter("emoface_jobs_dropped", "Queued model jobs dropped because their call ended",
                                     registry=r)
         self.in_flight = Gauge("emoface_requests_in_flight", "Animate calls and streams being served", registry=r)
+        self.streams_open = Gauge("emoface_streams_open", "Real-time streams being served", registry=r)
+        self.stream_capacity = Gauge("emoface_stream_capacity", "Real-time streams this replica keeps up with",
+                                     registry=r)
+        self.realtime_load = Gauge("emoface_realtime_load", "Open streams / stream capacity (autoscaling signal)",
+                                   registry=r)
+        self.streams_refused = Counter("emoface_streams_refused", "Streams refused at the real-time capacity",
+                                       registry=r)
+        self.streams_fell_behind = Counter("emoface_streams_fell_behind",
+                                           "Streams ended because their frames fell too far behind", registry=r)
         self._http = None
 
     def finished(self, method: str, code: grpc.StatusCode, duration_s: float, audio_s: float = 0.0) -> None:

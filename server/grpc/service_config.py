@@ -50,6 +50,13 @@ class ServiceConfig:
         ``grace + per_audio * (seconds of audio received)`` is ended (DEADLINE_EXCEEDED), so a
         client that drips bytes holds its slot only for a bounded time.
     max_concurrent_requests: Animate calls plus open streams at once; more are RESOURCE_EXHAUSTED.
+    stream_capacity: open streams this replica keeps in real time; one more is refused at once
+        (RESOURCE_EXHAUSTED with a retry hint). 0 = measured at start-up from ``realtime_share``.
+    realtime_share: share of the CPU the measured stream capacity may fill (the rest serves
+        unary calls, Live Link lines, post-processing and the network).
+    stream_max_lag_s: a stream whose frames fall this far behind the audio it has sent is told so
+        in-band (its summary) and ended (RESOURCE_EXHAUSTED).
+    stream_retry_after_s: the retry hint sent with a refused stream.
     inference_workers: threads that run model work (the RPC threads only wait for them).
     default_lookahead_s: audio a stream needs beyond a frame before sending it.
     grace_s: on SIGTERM/SIGINT, time given to in-flight requests before they are cancelled.
@@ -84,6 +91,10 @@ class ServiceConfig:
     stream_wall_grace_s: float = limits.STREAM_WALL_GRACE_S
     stream_wall_per_audio_s: float = limits.STREAM_WALL_PER_AUDIO_S
     max_concurrent_requests: int = limits.MAX_CONCURRENT_REQUESTS
+    stream_capacity: int = limits.STREAM_CAPACITY
+    realtime_share: float = limits.REALTIME_SHARE
+    stream_max_lag_s: float = limits.STREAM_MAX_LAG_S
+    stream_retry_after_s: float = limits.STREAM_RETRY_AFTER_S
     inference_workers: int = 2
     default_lookahead_s: float = 0.1
     grace_s: float = 10.0
@@ -104,6 +115,12 @@ class ServiceConfig:
             raise InputError(f"port must be in 0..65535, got {self.port}")
         if self.max_message_bytes < 1024:
             raise InputError(f"max_message_bytes must be >= 1024, got {self.max_message_bytes}")
+        _positive("stream_max_lag_s", self.stream_max_lag_s)
+        _positive("stream_retry_after_s", self.stream_retry_after_s)
+        if self.stream_capacity < 0:
+            raise InputError(f"stream_capacity must be >= 0 (0 = measure at start-up), got {self.stream_capacity}")
+        if not 0.0 < self.realtime_share <= 1.0:
+            raise InputError(f"realtime_share must be in (0, 1], got {self.realtime_share}")
         if self.max_concurrent_requests < 1 or self.inference_workers < 1:
             raise InputError("max_concurrent_requests and inference_workers must be >= 1")
         if not 0.0 <= self.default_lookahead_s <= 2.0:

@@ -1,11 +1,14 @@
 """The ``emoface.v1.FaceAnimation`` servicer: decode -> pipeline -> encode.
 
-RPC threads only parse, wait and send: every model call (decoding, network, post-
-processing) runs on the shared :class:`~server.runtime.work_pool.WorkPool`'s inference
-workers, so health checks and GetInfo answer while the model is busy. Admission is
-bounded: beyond ``max_concurrent_requests`` Animate calls plus open streams a call is
-RESOURCE_EXHAUSTED. A cancelled or timed-out call stops its work: a queued job is
-dropped, a stream stops at its next step (a model step already running completes and is discarded).
+Animate work (decoding, network, post-processing) runs on the shared
+:class:`~server.runtime.work_pool.WorkPool`'s inference workers and holds the model one piece at a
+time; a stream's steps run on its own RPC thread and reach the model through the pipeline's
+real-time batcher, ahead of any Animate piece (:mod:`server.runtime.scheduler`). Admission is
+bounded: beyond ``max_concurrent_requests`` Animate calls plus open streams, or beyond the
+replica's real-time ``stream_capacity`` for streams, a call is RESOURCE_EXHAUSTED at once (a
+refused stream carries a ``grpc-retry-pushback-ms`` retry hint). A cancelled or timed-out call
+stops its work within one model piece; a stream whose frames fall ``stream_max_lag_s`` behind its
+audio is told so in its summary and ended.
 """
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ from server.livelink.hub import HubFullError, LineFrames, SubjectHub
 from server.runtime import limits
 from server.runtime.audio_io import (ENCODED_FORMATS, MAX_CHANNELS, MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ,
                                      PCM_ENCODINGS, AudioLimits)
-from server.runtime.work_pool import PoolBusyError, WorkCancelled, WorkPool
+from server.runtime.work_pool import PoolBusyError, StreamCapacityError, WorkCancelled, WorkPool
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +40,9 @@ log = logging.getLogger(__name__)
 class _Call:
     """One RPC's bookkeeping: admission, status mapping, metrics and a structured log line."""
 
-    def __init__(self, servicer: FaceAnimationServicer, method: str, context: grpc.ServicerContext, admit: bool):
-        self.servicer, self.method, self.context, self.admit = servicer, method, context, admit
+    def __init__(self, servicer: FaceAnimationServicer, method: str, context: grpc.ServicerContext, admit: bool,
+                 stream: bool = False):
+        self.servicer, self.method, self.context, self.admit, self.stream = servicer, method, context, admit, stream
         self.audio_s = 0.0
         self.admitted = False
 
@@ -49,8 +53,12 @@ class _Call:
             if self.servicer.pool.draining.is_set():
                 raise RpcError(grpc.StatusCode.UNAVAILABLE, "server is shutting down; retry on another instance")
             if self.admit:
-                self.servicer.pool.admit()
+                self.servicer.pool.admit(self.stream)
                 self.admitted = True
+        except StreamCapacityError as exc:
+            self._end(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+            self.context.set_trailing_metadata((("grpc-retry-pushback-ms", str(int(exc.retry_after_s * 1000))),))
+            self.context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
         except PoolBusyError as exc:
             self._end(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
             self.context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
@@ -61,7 +69,7 @@ class _Call:
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if self.admitted:
-            self.servicer.pool.release()
+            self.servicer.pool.release(self.stream)
         if exc is None:
             self._end(grpc.StatusCode.OK, "")
             return False
@@ -108,13 +116,19 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
             encoded_formats=list(ENCODED_FORMATS), pcm_encodings=list(PCM_ENCODINGS),
             min_sample_rate_hz=MIN_SAMPLE_RATE_HZ, max_sample_rate_hz=MAX_SAMPLE_RATE_HZ, max_channels=MAX_CHANNELS,
             max_clip_s=c.max_clip_s, max_chunk_s=c.max_chunk_s, max_message_bytes=c.max_message_bytes,
-            stream_idle_timeout_s=c.stream_idle_timeout_s, default_lookahead_s=c.default_lookahead_s)
+            stream_idle_timeout_s=c.stream_idle_timeout_s, default_lookahead_s=c.default_lookahead_s,
+            stream_capacity=self.pool.stream_capacity or 0, stream_max_lag_s=c.stream_max_lag_s,
+            max_emotion_keys=limits.EMOTION_KEYS_MAX, max_emotion_keys_per_chunk=limits.EMOTION_KEYS_PER_CHUNK,
+            stream_wall_grace_s=c.stream_wall_grace_s, stream_wall_per_audio_s=c.stream_wall_per_audio_s)
 
     # ------------------------------------------------------------ unary
     def GetInfo(self, request: pb.GetInfoRequest, context: grpc.ServicerContext) -> pb.GetInfoResponse:
         with _Call(self, "GetInfo", context, admit=False):
             decoded(request)
-            return self._info
+            info = pb.GetInfoResponse()
+            info.CopyFrom(self._info)
+            info.limits.open_streams = self.pool.streams
+            return info
 
     def Animate(self, request: pb.AnimateRequest, context: grpc.ServicerContext) -> pb.AnimateResponse:
         with _Call(self, "Animate", context, admit=True) as call:
@@ -160,7 +174,7 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
     # ------------------------------------------------------------ streaming
     def StreamAnimate(self, request_iterator: Iterator[pb.StreamAnimateRequest],
                       context: grpc.ServicerContext) -> Iterator[pb.StreamAnimateResponse]:
-        with _Call(self, "StreamAnimate", context, admit=True) as call:
+        with _Call(self, "StreamAnimate", context, admit=True, stream=True) as call:
             stream = _Stream(self, context, call)
             requests = RequestReader(request_iterator, self.config.stream_idle_timeout_s, context, stream.check_wall)
             try:
@@ -240,11 +254,31 @@ class _Stream:
             self.keys += len(c.emotion_keys)
         convert.check_keys(self.keys, self.servicer.config.max_clip_s, "the stream's emotion keys")
         keys = [convert.key_from_pb(k) for c in chunks for k in c.emotion_keys]
-        first, frames = self.servicer.run(self.context, self._push, [c.data for c in chunks], keys)
+        self._check_active()
+        first, frames = self._push([c.data for c in chunks], keys)
         if len(frames):
-            self.servicer.metrics.chunk_latency_s.observe(time.monotonic() - arrived_s)
+            lag_s = time.monotonic() - arrived_s
+            self.servicer.metrics.chunk_latency_s.observe(lag_s)
             self._push_livelink(frames)
             yield self._batch(first, frames)
+            if lag_s > self.servicer.config.stream_max_lag_s:
+                yield from self._fell_behind(lag_s)
+
+    def _check_active(self) -> None:
+        if not self.context.is_active():
+            raise RpcError(grpc.StatusCode.CANCELLED, "call ended by the client")
+
+    def _fell_behind(self, lag_s: float) -> Iterator[pb.StreamAnimateResponse]:
+        """Tell the caller in-band (a summary with ``fell_behind_s``), then end with RESOURCE_EXHAUSTED."""
+        self.servicer.metrics.streams_fell_behind.inc()
+        self.call.audio_s = self.samples_16k / SAMPLE_RATE_HZ
+        yield pb.StreamAnimateResponse(summary=pb.StreamSummary(
+            num_frames=self.session.frames_emitted, audio_duration_s=self.call.audio_s,
+            emotion_used=convert.track_to_pb(self.session.track), fell_behind_s=lag_s))
+        raise RpcError(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                       f"stream fell {lag_s:.1f} s behind its audio (stream_max_lag_s "
+                       f"{self.servicer.config.stream_max_lag_s:g}): the server is overloaded; reopen the stream, "
+                       "preferably on another replica")
 
     def _push(self, datas: list[bytes], keys) -> tuple[int, np.ndarray]:
         audio = np.concatenate([self.decoder.push(d) for d in datas])
@@ -252,7 +286,8 @@ class _Stream:
         return self.session.push(audio, emotion_keys=keys)
 
     def end(self) -> Iterator[pb.StreamAnimateResponse]:
-        for first, frames in self.servicer.run(self.context, self._finish):
+        self._check_active()
+        for first, frames in self._finish():
             if len(frames):
                 self._push_livelink(frames)
                 yield self._batch(first, frames)

@@ -24,7 +24,7 @@ from server.livelink import codec as c
 from server.livelink.connection import Connection
 from server.livelink.hub import LineFrames, SubjectHub
 from server.livelink.requests import LineRequest
-from server.runtime import limits
+from server.runtime import cancellation, limits
 
 log = logging.getLogger(__name__)
 
@@ -133,13 +133,16 @@ class LiveLinkServer:
         def job():
             if frames.cancelled:  # interrupted while queued: skip the model
                 return np.zeros((0, len(self.hub.controls)), np.float32)
-            return self.pipeline.animate(request.audio_16k, request.emotion, request.options).full()
+            with cancellation.scope(lambda: not frames.cancelled):  # interrupted: stop at the next model piece
+                return self.pipeline.animate(request.audio_16k, request.emotion, request.options).full()
 
         def done(future: Future) -> None:
             on_done()
             try:
                 frames.push(future.result())
                 frames.finish()
+            except cancellation.WorkCancelled:
+                return  # the line was interrupted or cancelled; its end was reported then
             except InputError as exc:
                 frames.fail(str(exc))
             except Exception as exc:  # reported to the client as LINE_END FAILED

@@ -7,7 +7,6 @@ options)`` animates a whole clip; ``stream(emotion, options)`` opens a
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -25,6 +24,7 @@ from postfx.chain import PostFxChain
 from server.runtime.animation import Animation
 from server.runtime.model_info import model_info
 from server.runtime.options import RequestOptions
+from server.runtime.scheduler import ModelScheduler
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -51,7 +51,8 @@ class Pipeline:
         self.loaded = loaded
         self.runtime = runtime
         self.engine = InferenceEngine(loaded.model, quantize=runtime.quantize)
-        self._lock = threading.Lock()  # one forward pass at a time: the CPU is the bottleneck
+        self.scheduler = ModelScheduler(self.engine)  # one forward pass at a time: the CPU is the bottleneck
+        self._capacity: dict[tuple[float, float], int] = {}
 
     @classmethod
     def load(cls, checkpoint: str | Path | None = None, runtime: RuntimeOptions = RuntimeOptions()) -> Pipeline:
@@ -81,18 +82,15 @@ class Pipeline:
         audio = _check_audio(audio)
         n_frames = frame_count(len(audio))
         weights, intensity = emotion.at_frames(n_frames, FPS)
-        with self._lock:
-            return self.engine.infer(audio, weights, intensity, progress)
+        return self.scheduler.bulk(lambda between: self.engine.infer(audio, weights, intensity, progress, between))
 
-    def encode_locked(self, audio: np.ndarray) -> np.ndarray:
-        """Speech-encoder features of one window, serialised with other calls."""
-        with self._lock:
-            return self.engine.encode(audio)
+    def encode_step(self, audio: np.ndarray) -> np.ndarray:
+        """Speech-encoder features of one stream window: real time, batched with other streams' steps."""
+        return self.scheduler.encode(audio)
 
-    def head_locked(self, features: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
-        """Audio2Rig on one window of features, serialised with other calls."""
-        with self._lock:
-            return self.engine.head(features, weights, intensity)
+    def head_step(self, features: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
+        """Audio2Rig on one stream window of features: real time, batched with other streams' steps."""
+        return self.scheduler.head(features, weights, intensity)
 
     def animate(self, audio: np.ndarray, emotion: EmotionTrack, options: RequestOptions = RequestOptions(),
                 progress: Progress | None = None) -> Animation:
@@ -108,6 +106,16 @@ class Pipeline:
         anim = Animation(frames, rig().names, FPS, options.to_dict(), self.provenance, emotion.to_obj(),
                          tuple(o for o in chain.blinks.onsets if o < len(frames)))
         return anim.subset(options.controls)
+
+    def stream_capacity(self, lookahead_s: float, share: float) -> int:
+        """Real-time streams this machine keeps up with (measured once per setting; see
+        :mod:`server.runtime.capacity`)."""
+        from server.runtime.capacity import measure_stream_capacity
+
+        key = (lookahead_s, share)
+        if key not in self._capacity:
+            self._capacity[key] = measure_stream_capacity(self.engine, lookahead_s, share)
+        return self._capacity[key]
 
     def stream(self, emotion: EmotionTrack, options: RequestOptions = RequestOptions(),
                lookahead_s: float = 0.1, config=None):

@@ -133,7 +133,7 @@ class StreamSession:
         start = max(self._feat_offset, (self._raw_done - head_ctx) // ALIGN_FRAMES * ALIGN_FRAMES)
         feats = np.concatenate([self._feats[start - self._feat_offset :], provisional])  # frames start..window_end
         weights, intensity = self.track.at_frames(len(feats), FPS, start_frame=start)
-        out = self.pipeline.head_locked(feats, weights, intensity)  # (n, 174): frame start + i
+        out = self.pipeline.head_step(feats, weights, intensity)  # (n, 174): frame start + i
         result = out[self._raw_done - start : end - start]
         self._raw_done = end
         self._trim(head_ctx)
@@ -147,7 +147,7 @@ class StreamSession:
         start = max(0, self._feat_final - context) // ALIGN_FRAMES * ALIGN_FRAMES
         seg_end = -(-window_end * SAMPLE_RATE_HZ // FPS)  # first sample at or after the window's end
         seg = self._audio[frame_to_sample(start) - self._audio_offset : seg_end - self._audio_offset]
-        feats = self.pipeline.encode_locked(seg)  # (window_end - start, width): frame start + i
+        feats = self.pipeline.encode_step(seg)  # (window_end - start, width): frame start + i
         final_end = max(self._feat_final, window_end - margin)
         new = feats[self._feat_final - start : final_end - start]
         self._feats = new if self._feats is None else np.concatenate([self._feats, new])

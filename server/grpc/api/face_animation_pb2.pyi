@@ -159,7 +159,7 @@ class GetInfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class AudioLimits(_message.Message):
-    __slots__ = ("encoded_formats", "pcm_encodings", "min_sample_rate_hz", "max_sample_rate_hz", "max_channels", "max_clip_s", "max_chunk_s", "max_message_bytes", "stream_idle_timeout_s", "default_lookahead_s")
+    __slots__ = ("encoded_formats", "pcm_encodings", "min_sample_rate_hz", "max_sample_rate_hz", "max_channels", "max_clip_s", "max_chunk_s", "max_message_bytes", "stream_idle_timeout_s", "default_lookahead_s", "stream_capacity", "open_streams", "stream_max_lag_s", "max_emotion_keys", "max_emotion_keys_per_chunk", "stream_wall_grace_s", "stream_wall_per_audio_s")
     ENCODED_FORMATS_FIELD_NUMBER: _ClassVar[int]
     PCM_ENCODINGS_FIELD_NUMBER: _ClassVar[int]
     MIN_SAMPLE_RATE_HZ_FIELD_NUMBER: _ClassVar[int]
@@ -170,6 +170,13 @@ class AudioLimits(_message.Message):
     MAX_MESSAGE_BYTES_FIELD_NUMBER: _ClassVar[int]
     STREAM_IDLE_TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_LOOKAHEAD_S_FIELD_NUMBER: _ClassVar[int]
+    STREAM_CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    OPEN_STREAMS_FIELD_NUMBER: _ClassVar[int]
+    STREAM_MAX_LAG_S_FIELD_NUMBER: _ClassVar[int]
+    MAX_EMOTION_KEYS_FIELD_NUMBER: _ClassVar[int]
+    MAX_EMOTION_KEYS_PER_CHUNK_FIELD_NUMBER: _ClassVar[int]
+    STREAM_WALL_GRACE_S_FIELD_NUMBER: _ClassVar[int]
+    STREAM_WALL_PER_AUDIO_S_FIELD_NUMBER: _ClassVar[int]
     encoded_formats: _containers.RepeatedScalarFieldContainer[str]
     pcm_encodings: _containers.RepeatedScalarFieldContainer[str]
     min_sample_rate_hz: int
@@ -180,7 +187,14 @@ class AudioLimits(_message.Message):
     max_message_bytes: int
     stream_idle_timeout_s: float
     default_lookahead_s: float
-    def __init__(self, encoded_formats: _Optional[_Iterable[str]] = ..., pcm_encodings: _Optional[_Iterable[str]] = ..., min_sample_rate_hz: _Optional[int] = ..., max_sample_rate_hz: _Optional[int] = ..., max_channels: _Optional[int] = ..., max_clip_s: _Optional[float] = ..., max_chunk_s: _Optional[float] = ..., max_message_bytes: _Optional[int] = ..., stream_idle_timeout_s: _Optional[float] = ..., default_lookahead_s: _Optional[float] = ...) -> None: ...
+    stream_capacity: int
+    open_streams: int
+    stream_max_lag_s: float
+    max_emotion_keys: int
+    max_emotion_keys_per_chunk: int
+    stream_wall_grace_s: float
+    stream_wall_per_audio_s: float
+    def __init__(self, encoded_formats: _Optional[_Iterable[str]] = ..., pcm_encodings: _Optional[_Iterable[str]] = ..., min_sample_rate_hz: _Optional[int] = ..., max_sample_rate_hz: _Optional[int] = ..., max_channels: _Optional[int] = ..., max_clip_s: _Optional[float] = ..., max_chunk_s: _Optional[float] = ..., max_message_bytes: _Optional[int] = ..., stream_idle_timeout_s: _Optional[float] = ..., default_lookahead_s: _Optional[float] = ..., stream_capacity: _Optional[int] = ..., open_streams: _Optional[int] = ..., stream_max_lag_s: _Optional[float] = ..., max_emotion_keys: _Optional[int] = ..., max_emotion_keys_per_chunk: _Optional[int] = ..., stream_wall_grace_s: _Optional[float] = ..., stream_wall_per_audio_s: _Optional[float] = ...) -> None: ...
 
 class GetInfoResponse(_message.Message):
     __slots__ = ("model_id", "trained", "provenance_json", "config_json", "fps", "sample_rate_hz", "controls", "emotions", "default_options", "limits", "control_groups")
@@ -307,14 +321,16 @@ class FrameBatch(_message.Message):
     def __init__(self, first_frame_index: _Optional[int] = ..., first_time_s: _Optional[float] = ..., num_frames: _Optional[int] = ..., frames_f32le: _Optional[bytes] = ...) -> None: ...
 
 class StreamSummary(_message.Message):
-    __slots__ = ("num_frames", "audio_duration_s", "emotion_used")
+    __slots__ = ("num_frames", "audio_duration_s", "emotion_used", "fell_behind_s")
     NUM_FRAMES_FIELD_NUMBER: _ClassVar[int]
     AUDIO_DURATION_S_FIELD_NUMBER: _ClassVar[int]
     EMOTION_USED_FIELD_NUMBER: _ClassVar[int]
+    FELL_BEHIND_S_FIELD_NUMBER: _ClassVar[int]
     num_frames: int
     audio_duration_s: float
     emotion_used: EmotionTrack
-    def __init__(self, num_frames: _Optional[int] = ..., audio_duration_s: _Optional[float] = ..., emotion_used: _Optional[_Union[EmotionTrack, _Mapping]] = ...) -> None: ...
+    fell_behind_s: float
+    def __init__(self, num_frames: _Optional[int] = ..., audio_duration_s: _Optional[float] = ..., emotion_used: _Optional[_Union[EmotionTrack, _Mapping]] = ..., fell_behind_s: _Optional[float] = ...) -> None: ...
 
 class StreamAnimateResponse(_message.Message):
     __slots__ = ("header", "frames", "summary")
