@@ -100,24 +100,24 @@ def test_a_stream_that_falls_behind_is_told_in_band_and_ended(serve):
 
 
 def test_an_abandoned_long_call_stops_using_the_model(stub, tiny_checkpoint):
-    """A 1 s client deadline on a long clip: the server drops its work if it has not started, or stops
-    it at its next model piece; it never runs the clip to its end."""
+    """A 0.3 s client deadline on a long clip: whether the deadline passes while the request is still
+    arriving, while its job is queued or while the model runs, the server never runs the clip to its end
+    (the tiny model would need about 1 s for it)."""
     pipeline = Pipeline.load(tiny_checkpoint)  # its own counters: no other test's work
     server, port = create_server(ServiceConfig(port=0, grace_s=1.0, stream_capacity=4), pipeline)
     server.start()
     address = f"127.0.0.1:{port}"
     scheduler = pipeline.scheduler
-    completed, cancelled = scheduler.bulk_completed, scheduler.bulk_cancelled
-    long_clip = encode_audio(speechlike(240.0, 16000, seed=3), 16000)
+    completed = scheduler.bulk_completed
+    long_clip = encode_audio(speechlike(299.0, 16000, seed=3), 16000)
     with pytest.raises(grpc.RpcError) as expired:
-        stub(address).Animate(pb.AnimateRequest(audio=long_clip), timeout=1.0)
+        stub(address).Animate(pb.AnimateRequest(audio=long_clip), timeout=0.3)
     assert expired.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     deadline = time.monotonic() + 60
     while scheduler.bulk_running and time.monotonic() < deadline:
         time.sleep(0.01)
+    time.sleep(1.0)  # long enough for the clip to finish, had it kept running
     assert scheduler.bulk_running == 0 and scheduler.bulk_completed == completed
-    dropped = server.metrics.registry.get_sample_value("emoface_jobs_dropped_total") or 0
-    assert (scheduler.bulk_cancelled - cancelled) + dropped == 1
     server.stop(0).wait(10)
 
 
