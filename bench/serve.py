@@ -1,15 +1,23 @@
-"""Benchmark of the gRPC service on loopback: unary throughput/latency and real-time streams.
+"""Benchmark of the gRPC service on loopback: real-time streams under load, stalls, admission, unary throughput.
 
-    .venv/bin/python bench/serve.py [--checkpoint CKPT | --address HOST:PORT] [--json out.json]
+    python bench/serve.py [--checkpoint CKPT | --address HOST:PORT] [--json out.json]
 
-Starts ``emoface serve`` on 127.0.0.1 (unless ``--address`` names a running server), then
-1. unary: 1, 4, 16 concurrent clients each sending ``--unary-requests`` clips of ``--clip-s``;
-   prints throughput (audio seconds per wall second) and p50/p95 request latency;
-2. streams: 1, 8, 16 concurrent streams sending 16 kHz s16le chunks of ``--chunk-s`` at
-   real-time pace; prints the time from a chunk's send to the arrival of the frames it
-   completed (p50/p95), the first-frame latency, and underruns of a player that starts
-   ``--buffer-s`` after the first frame and plays 60 fps in real time (a frame that arrives
-   after its play time is late; an underrun is a run of late frames).
+Starts ``emoface serve`` on 127.0.0.1 (unless ``--address`` names a running server) and runs, in one
+run so the figures sit side by side on the same machine state:
+
+1. unary: ``--unary-clients`` concurrent clients each sending ``--unary-requests`` clips of
+   ``--clip-s``: throughput (audio seconds per wall second) and p50/p95 latency;
+2. capacity: for each N in ``--streams``, N real-time streams of real speech (``--audio``; default
+   the FACEGOOD takes in ../shared/realdata, else the sample line) of ``--stream-s`` in
+   ``--chunk-s`` chunks, offered at once beside one ``--long-s`` Animate call: streams admitted
+   and refused, streams kept up (p95 chunk-to-frames lag <= ``--keep-up-lag-s`` and delivery >=
+   ``--keep-up-fps``), p95 lag, the slowest delivery, and the long call's duration;
+3. stall: one stream alone, then one stream beside a ``--stall-s`` Animate call: the longest gap
+   between frame batches in each, and the difference (the stall the long call causes);
+4. stream vs unary agreement on the same audio and seed.
+
+Lag: time from sending the chunk that made a batch's last frame computable to the batch's arrival.
+Delivery: frames per second of wall time from the first chunk sent to the last frame received.
 """
 from __future__ import annotations
 
@@ -19,6 +27,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,7 +41,11 @@ sys.path.insert(0, str(ROOT))
 from model.constants import FPS, SAMPLE_RATE_HZ, frame_count  # noqa: E402
 from model.emotion import EmotionTrack  # noqa: E402
 from server.grpc.client import FaceAnimationClient  # noqa: E402
+from server.runtime.audio_io import decode_file  # noqa: E402
 from server.runtime.options import RequestOptions  # noqa: E402
+
+REALDATA = ROOT.parent / "shared" / "realdata" / "facegood"
+SAMPLE = ROOT / "docs" / "samples" / "hello.wav"
 
 
 def speech_like(duration_s: float, rng: np.random.Generator) -> np.ndarray:
@@ -93,7 +106,13 @@ class StreamStats:
     underruns: int = 0
     frames: int = 0
     expected_frames: int = 0
+    delivery_fps: float = 0.0
+    max_gap_s: float = float("nan")
+    refused: bool = False
     error: str = ""
+
+    def kept_up(self, lag_s: float, fps: float) -> bool:
+        return not self.error and pct(self.chunk_latencies_s, 95) <= lag_s and self.delivery_fps >= fps
 
 
 def run_stream(address: str, audio: np.ndarray, chunk_s: float, lookahead_s: float, buffer_s: float,
@@ -122,6 +141,11 @@ def run_stream(address: str, audio: np.ndarray, chunk_s: float, lookahead_s: flo
                 arrivals.append((batch.first_frame_index, len(batch.frames), time.perf_counter()))
     except Exception as exc:  # reported per stream
         stats.error = f"{type(exc).__name__}: {exc}"
+        stats.refused = "RESOURCE_EXHAUSTED" in stats.error and "capacity" in stats.error and not arrivals
+    if send_times and arrivals:
+        stats.delivery_fps = sum(n for _, n, _ in arrivals) / (arrivals[-1][2] - send_times[0])
+        times = [send_times[0]] + [t for _, _, t in arrivals]
+        stats.max_gap_s = float(np.max(np.diff(times)))
     _score(stats, arrivals, send_times, audio_end_s, lookahead_s, buffer_s)
     return stats
 
@@ -147,20 +171,56 @@ def _score(stats: StreamStats, arrivals, send_times, audio_end_s, lookahead_s: f
     stats.underruns = int(np.sum(late[1:] & ~late[:-1]) + late[0])
 
 
-def run_streams(address: str, n: int, stream_s: float, chunk_s: float, lookahead_s: float, buffer_s: float,
-                rng: np.random.Generator) -> dict:
-    audios = [speech_like(stream_s, rng) for _ in range(n)]
-    with ThreadPoolExecutor(n) as pool:
-        results = list(pool.map(lambda i: run_stream(address, audios[i], chunk_s, lookahead_s, buffer_s, i),
-                                range(n)))
-    lat = [x for r in results for x in r.chunk_latencies_s]
-    first = [r.first_frame_latency_s for r in results if np.isfinite(r.first_frame_latency_s)]
-    return {"streams": n, "p50_chunk_to_frames_s": pct(lat, 50), "p95_chunk_to_frames_s": pct(lat, 95),
-            "p95_first_frame_s": pct(first, 95), "underruns": sum(r.underruns for r in results),
-            "streams_with_underrun": sum(r.underruns > 0 for r in results),
-            "late_frames": sum(r.late_frames for r in results), "frames": sum(r.frames for r in results),
-            "expected_frames": sum(r.expected_frames for r in results),
-            "errors": [r.error for r in results if r.error][:2]}
+def real_speech(paths: list[Path], seconds: float, offset_s: float) -> np.ndarray:
+    """``seconds`` of the given recordings (16 kHz mono), taken cyclically from ``offset_s`` into their
+    concatenation, so each stream speaks a different stretch."""
+    audio = np.concatenate([decode_file(p) for p in paths])
+    n, start = int(seconds * SAMPLE_RATE_HZ), int(offset_s * SAMPLE_RATE_HZ) % len(audio)
+    return np.resize(np.roll(audio, -start), n).astype(np.float32)
+
+
+class LongCall:
+    """One Animate call of a long clip in the background; ``.duration_s`` once it has ended."""
+
+    def __init__(self, address: str, audio: np.ndarray):
+        self.duration_s, self.error = float("nan"), ""
+        self._thread = threading.Thread(target=self._run, args=(address, wav_bytes(audio)), daemon=True)
+
+    def _run(self, address: str, clip: bytes) -> None:
+        start = time.perf_counter()
+        try:
+            with FaceAnimationClient(address, timeout_s=900) as client:
+                client.animate(clip, EmotionTrack.parse("neutral"), RequestOptions(seed=1))
+            self.duration_s = time.perf_counter() - start
+        except Exception as exc:  # reported
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def __enter__(self) -> LongCall:
+        self._thread.start()
+        time.sleep(0.5)  # the call is running when the streams open
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._thread.join(900)
+
+
+def run_streams(address: str, audios: list[np.ndarray], args) -> list[StreamStats]:
+    with ThreadPoolExecutor(len(audios)) as pool:
+        return list(pool.map(lambda i: run_stream(address, audios[i], args.chunk_s, args.lookahead_s, args.buffer_s, i),
+                             range(len(audios))))
+
+
+def summarise(results: list[StreamStats], args) -> dict:
+    served = [r for r in results if not r.refused]
+    lat = [x for r in served for x in r.chunk_latencies_s]
+    return {"offered": len(results), "admitted": len(served), "refused": len(results) - len(served),
+            "kept_up": sum(r.kept_up(args.keep_up_lag_s, args.keep_up_fps) for r in served),
+            "p95_lag_s": pct(lat, 95), "worst_stream_p95_lag_s": max((pct(r.chunk_latencies_s, 95) for r in served),
+                                                                     default=float("nan")),
+            "slowest_delivery_fps": min((r.delivery_fps for r in served), default=float("nan")),
+            "max_gap_s": max((r.max_gap_s for r in served), default=float("nan")),
+            "underruns": sum(r.underruns for r in served),
+            "errors": [r.error for r in served if r.error][:2]}
 
 
 def stream_unary_agreement(address: str, audio: np.ndarray, chunk_s: float, lookahead_s: float) -> dict:
@@ -184,12 +244,14 @@ def stream_unary_agreement(address: str, audio: np.ndarray, chunk_s: float, look
 
 # ------------------------------------------------------------------ driver
 def start_server(args) -> tuple[subprocess.Popen, str]:
-    cmd = [str(Path(sys.executable).with_name("emoface")), "serve", "--port", "0", "--max-concurrent-requests", "64",
+    cmd = [sys.executable, "-m", "server.cli", "serve", "--port", "0", "--max-concurrent-requests", "64",
            "--inference-workers", str(args.inference_workers)]
     if args.checkpoint:
         cmd += ["--checkpoint", args.checkpoint]
     if args.quantize:
         cmd.append("--quantize")
+    if args.stream_capacity:
+        cmd += ["--stream-capacity", str(args.stream_capacity)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env={**os.environ})
     line = proc.stdout.readline()
     match = re.search(r"listening on (\S+:\d+) \(model ([^,)]+)", line)
@@ -199,49 +261,48 @@ def start_server(args) -> tuple[subprocess.Popen, str]:
     return proc, match.group(1)
 
 
+def default_audio() -> list[Path]:
+    takes = sorted(REALDATA.glob("*.wav"))
+    return takes or [SAMPLE]
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--address", help="benchmark a running server instead of starting one")
     p.add_argument("--checkpoint", help="checkpoint for the started server (default: the shipped model)")
     p.add_argument("--inference-workers", type=int, default=2)
+    p.add_argument("--stream-capacity", type=int, help="pass to the started server (default: it measures)")
     p.add_argument("--quantize", action="store_true", help="start the server with int8 quantisation")
-    p.add_argument("--unary-clients", default="1,4,16")
+    p.add_argument("--audio", type=Path, nargs="*", help="real speech for the streams (default: FACEGOOD takes)")
+    p.add_argument("--unary-clients", default="1,4")
     p.add_argument("--unary-requests", type=int, default=3, help="requests per unary client")
     p.add_argument("--clip-s", type=float, default=5.0)
-    p.add_argument("--streams", default="1,8,16")
-    p.add_argument("--stream-s", type=float, default=10.0)
+    p.add_argument("--streams", default="4,8,16,24,32")
+    p.add_argument("--stream-s", type=float, default=20.0)
+    p.add_argument("--long-s", type=float, default=120.0, help="Animate call running beside the streams")
+    p.add_argument("--stall-s", type=float, default=300.0, help="Animate call for the stall test")
     p.add_argument("--chunk-s", type=float, default=0.05)
     p.add_argument("--lookahead-s", type=float, default=0.1)
     p.add_argument("--buffer-s", type=float, default=0.1, help="player buffer before playback starts")
+    p.add_argument("--keep-up-lag-s", type=float, default=0.30)
+    p.add_argument("--keep-up-fps", type=float, default=58.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, help="also write the results here")
     args = p.parse_args(argv)
     rng = np.random.default_rng(args.seed)
+    paths = args.audio or default_audio()
     proc, address = (None, args.address) if args.address else start_server(args)
     try:
         with FaceAnimationClient(address) as client:
             info = client.info()
-        print(f"server {address}  model {info['model_id']} (trained={info['trained']})  cpus={os.cpu_count()}")
-        clip = wav_bytes(speech_like(args.clip_s, rng))
-        results = {"model_id": info["model_id"], "trained": info["trained"], "unary": [], "streams": []}
-        print(f"\nunary Animate, {args.clip_s:g} s clips, {args.unary_requests} requests per client")
-        print(f"{'clients':>8} {'audio s/s':>10} {'p50 s':>8} {'p95 s':>8} {'errors':>7}")
-        for n in (int(v) for v in args.unary_clients.split(",") if v):
-            r = run_unary(address, n, args.unary_requests, clip, args.clip_s)
-            results["unary"].append(r)
-            print(f"{n:>8} {r['audio_s_per_s']:>10.2f} {r['p50_latency_s']:>8.3f} {r['p95_latency_s']:>8.3f} "
-                  f"{r['errors']:>7}")
-        print(f"\nStreamAnimate, {args.stream_s:g} s real-time streams, {args.chunk_s * 1000:g} ms chunks, "
-              f"lookahead {args.lookahead_s:g} s, player buffer {args.buffer_s:g} s")
-        print(f"{'streams':>8} {'chunk->frames p50':>18} {'p95':>8} {'first frame p95':>16} {'underruns':>10} "
-              f"{'streams late':>13} {'late frames':>12}")
-        for n in (int(v) for v in args.streams.split(",") if v):
-            r = run_streams(address, n, args.stream_s, args.chunk_s, args.lookahead_s, args.buffer_s, rng)
-            results["streams"].append(r)
-            print(f"{n:>8} {r['p50_chunk_to_frames_s']:>18.3f} {r['p95_chunk_to_frames_s']:>8.3f} "
-                  f"{r['p95_first_frame_s']:>16.3f} {r['underruns']:>10} {r['streams_with_underrun']:>13} "
-                  f"{r['late_frames']:>7}/{r['expected_frames']}" + (f"  errors: {r['errors']}" if r["errors"] else ""))
-        agree = stream_unary_agreement(address, speech_like(args.stream_s, rng), args.chunk_s, args.lookahead_s)
+        capacity = info["limits"].get("stream_capacity", 0) if isinstance(info.get("limits"), dict) else 0
+        print(f"server {address}  model {info['model_id']} (trained={info['trained']})  cpus={os.cpu_count()}  "
+              f"stream capacity {capacity}  audio: {', '.join(p.name for p in paths)}")
+        results = {"model_id": info["model_id"], "stream_capacity": capacity, "unary": [], "capacity": []}
+        results["unary"] = bench_unary(address, args, real_speech(paths, args.clip_s, 0.0))
+        results["capacity"] = bench_capacity(address, args, paths, rng)
+        results["stall"] = bench_stall(address, args, paths)
+        agree = stream_unary_agreement(address, real_speech(paths, 10.0, 3.0), args.chunk_s, args.lookahead_s)
         results["agreement"] = agree
         print(f"\nstream vs unary (same audio and seed, {agree['frames']} frames): mean abs difference "
               f"{agree['mean_abs_diff']:.4f}, max {agree['max_abs_diff']:.4f}")
@@ -252,6 +313,52 @@ def main(argv: list[str] | None = None) -> int:
             proc.terminate()
             proc.wait(60)
     return 0
+
+
+def bench_unary(address: str, args, audio: np.ndarray) -> list[dict]:
+    print(f"\nunary Animate, {args.clip_s:g} s clips of real speech, {args.unary_requests} requests per client")
+    print(f"{'clients':>8} {'audio s/s':>10} {'p50 s':>8} {'p95 s':>8} {'errors':>7}")
+    rows = []
+    for n in (int(v) for v in args.unary_clients.split(",") if v):
+        r = run_unary(address, n, args.unary_requests, wav_bytes(audio), args.clip_s)
+        rows.append(r)
+        print(f"{n:>8} {r['audio_s_per_s']:>10.2f} {r['p50_latency_s']:>8.3f} {r['p95_latency_s']:>8.3f} "
+              f"{r['errors']:>7}")
+    return rows
+
+
+def bench_capacity(address: str, args, paths: list[Path], rng: np.random.Generator) -> list[dict]:
+    print(f"\nStreamAnimate: N real-time streams of {args.stream_s:g} s real speech ({args.chunk_s * 1000:g} ms "
+          f"chunks, lookahead {args.lookahead_s:g} s) beside one {args.long_s:g} s Animate call; kept up = p95 lag "
+          f"<= {args.keep_up_lag_s:g} s and >= {args.keep_up_fps:g} fps delivered")
+    print(f"{'offered':>8} {'admitted':>9} {'refused':>8} {'kept up':>8} {'p95 lag s':>10} {'worst p95':>10} "
+          f"{'slowest fps':>12} {'max gap s':>10} {'long call s':>12}")
+    rows = []
+    for n in (int(v) for v in args.streams.split(",") if v):
+        audios = [real_speech(paths, args.stream_s, rng.uniform(0, 600)) for _ in range(n)]
+        with LongCall(address, real_speech(paths, args.long_s, 0.0)) as long_call:
+            r = summarise(run_streams(address, audios, args), args)
+        r["long_call_s"] = long_call.duration_s
+        rows.append(r)
+        print(f"{r['offered']:>8} {r['admitted']:>9} {r['refused']:>8} {r['kept_up']:>8} {r['p95_lag_s']:>10.3f} "
+              f"{r['worst_stream_p95_lag_s']:>10.3f} {r['slowest_delivery_fps']:>12.1f} {r['max_gap_s']:>10.3f} "
+              f"{long_call.duration_s:>12.1f}" + (f"  errors: {r['errors']}" if r["errors"] else "")
+              + (f"  long call: {long_call.error}" if long_call.error else ""))
+    return rows
+
+
+def bench_stall(address: str, args, paths: list[Path]) -> dict:
+    audio = real_speech(paths, args.stream_s, 17.0)
+    alone = summarise(run_streams(address, [audio], args), args)
+    with LongCall(address, real_speech(paths, args.stall_s, 0.0)) as long_call:
+        beside = summarise(run_streams(address, [audio], args), args)
+    stall = beside["max_gap_s"] - alone["max_gap_s"]
+    print(f"\nstall: one stream alone: p95 lag {alone['p95_lag_s']:.3f} s, longest gap between batches "
+          f"{alone['max_gap_s']:.3f} s; beside a {args.stall_s:g} s Animate call: p95 lag {beside['p95_lag_s']:.3f} s, "
+          f"longest gap {beside['max_gap_s']:.3f} s -> stall beyond normal {stall:+.3f} s "
+          f"(the long call took {long_call.duration_s:.1f} s{', ' + long_call.error if long_call.error else ''})")
+    return {"alone": alone, "beside_long_call": beside, "stall_beyond_normal_s": stall,
+            "long_call_s": long_call.duration_s}
 
 
 if __name__ == "__main__":

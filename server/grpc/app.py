@@ -37,6 +37,7 @@ from server.runtime.work_pool import WorkPool
 log = logging.getLogger(__name__)
 
 SERVICE_NAME = handlers.SERVICE_NAME
+REALTIME_HEALTH = "emoface.v1.FaceAnimation/realtime"  # health name: SERVING while a stream slot is free
 _SPARE_RPC_THREADS = 8  # beyond max_concurrent_requests: health, GetInfo, rejections
 _FLUSH_S = 2.0  # transport grace after the drain, for responses still being written
 
@@ -64,6 +65,16 @@ class EmoFaceServer:
             self.metrics_port = self.metrics.serve_http(self.config.metrics_port, self.config.metrics_host)
         for name in ("", SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self._realtime_health(self.pool.streams)
+        self.pool.on_streams = self._realtime_health
+
+    def _realtime_health(self, streams: int) -> None:
+        """NOT_SERVING under :data:`REALTIME_HEALTH` while every real-time stream slot is taken."""
+        if self.pool.draining.is_set():
+            return
+        full = self.pool.stream_capacity is not None and streams >= self.pool.stream_capacity
+        self.health.set(REALTIME_HEALTH, health_pb2.HealthCheckResponse.NOT_SERVING if full
+                        else health_pb2.HealthCheckResponse.SERVING)
 
     def stop(self, grace_s: float | None = None) -> threading.Event:
         """Graceful stop (``grace_s`` None = the configured grace); returns an event set when done."""

@@ -63,6 +63,7 @@ class WorkPool:
         self._lock = threading.Lock()
         self._admitted = 0
         self.streams = 0  # real-time streams admitted now
+        self.on_streams: Callable[[int], None] = lambda _n: None  # told the stream count after each change
         self._idle = threading.Condition(self._lock)
         self.draining = threading.Event()  # set by the graceful stop: doors refuse new calls
 
@@ -112,6 +113,7 @@ class WorkPool:
     def _stream_gauges(self) -> None:
         self.metrics.streams_open.set(self.streams)
         self.metrics.realtime_load.set(self.realtime_load)
+        self.on_streams(self.streams)
 
     def wait_idle(self, timeout_s: float) -> bool:
         """Block until no admitted call is in progress (True) or ``timeout_s`` passes (False)."""

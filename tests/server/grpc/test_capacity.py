@@ -6,12 +6,13 @@ import time
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from emoface_testing import encode_audio, speechlike
 from model.emotion import EmotionTrack
 from server.grpc.api import face_animation_pb2 as pb
 from server.grpc.client import FaceAnimationClient, ServiceError
-from server.grpc.app import create_server
+from server.grpc.app import REALTIME_HEALTH, create_server
 from server.grpc.service_config import ServiceConfig
 from server.runtime.options import RequestOptions
 from server.runtime.pipeline import Pipeline
@@ -58,7 +59,15 @@ class _OpenStream:
 def test_streams_beyond_the_capacity_are_refused_at_once_with_a_retry_hint(serve, stub):
     _, address = serve(stream_capacity=2, stream_retry_after_s=1.5)
     s = stub(address)
+    health = health_pb2_grpc.HealthStub(grpc.insecure_channel(address))
+
+    def realtime_health():
+        request = health_pb2.HealthCheckRequest(service=REALTIME_HEALTH)
+        return health.Check(request, timeout=10).status
+
+    assert realtime_health() == health_pb2.HealthCheckResponse.SERVING
     first, second = _OpenStream(s), _OpenStream(s)
+    assert realtime_health() == health_pb2.HealthCheckResponse.NOT_SERVING  # full: send new streams elsewhere
     info = s.GetInfo(pb.GetInfoRequest(), timeout=10)
     assert (info.limits.stream_capacity, info.limits.open_streams) == (2, 2)
     t0 = time.monotonic()
@@ -72,6 +81,7 @@ def test_streams_beyond_the_capacity_are_refused_at_once_with_a_retry_hint(serve
     assert s.Animate(pb.AnimateRequest(audio=encode_audio(speechlike(0.5), 16000)), timeout=30).num_frames == 30
     first.send(_pcm(0.3))
     assert first.close()[-1].WhichOneof("part") == "summary"
+    assert realtime_health() == health_pb2.HealthCheckResponse.SERVING
     third = _OpenStream(s)  # a slot was returned
     for stream in (second, third):
         stream.send(_pcm(0.3))
