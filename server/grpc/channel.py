@@ -39,6 +39,8 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["FaceAnimation"].full_name  # "emo
 UNARY_METHODS = ("Animate", "GetInfo")  # retried on UNAVAILABLE; StreamAnimate never is
 TARGET_SCHEMES = ("dns:", "ipv4:", "ipv6:", "unix:", "unix-abstract:")  # gRPC targets passed through
 _MAX_ATTEMPTS_LIMIT = 5  # gRPC clamps maxAttempts to 5
+KEEPALIVE_S = 20.0  # HTTP/2 ping interval while calls are open: finds a replica that vanished without a word
+KEEPALIVE_TIMEOUT_S = 10.0  # an unanswered ping (or unacknowledged data) ends the connection's calls UNAVAILABLE
 
 
 @dataclass(frozen=True)
@@ -122,8 +124,8 @@ def _split_host_port(item: str, address: str) -> tuple[str, int]:
 
 def channel_options(target: str, max_message_bytes: int, retry: RetryOptions | None = RetryOptions(),
                     tls_server_name: str | None = None) -> list[tuple[str, Any]]:
-    """Options of an SDK channel to ``target`` (a :func:`grpc_target`): message sizes, the service
-    config, retries, and the authority.
+    """Options of an SDK channel to ``target`` (a :func:`grpc_target`): message sizes, keepalive, the
+    service config, retries, and the authority.
 
     The retry buffer holds a whole request (up to ``max_message_bytes``), so a large Animate
     request can still be retried (gRPC's default of 256 KiB would commit it on the first try).
@@ -132,6 +134,8 @@ def channel_options(target: str, max_message_bytes: int, retry: RetryOptions | N
     """
     options = [("grpc.max_receive_message_length", max_message_bytes),
                ("grpc.max_send_message_length", max_message_bytes),
+               ("grpc.keepalive_time_ms", int(KEEPALIVE_S * 1000)),
+               ("grpc.keepalive_timeout_ms", int(KEEPALIVE_TIMEOUT_S * 1000)),
                ("grpc.service_config", json.dumps(service_config(retry))),
                ("grpc.enable_retries", int(retry is not None)),
                ("grpc.per_rpc_retry_buffer_size", max_message_bytes)]

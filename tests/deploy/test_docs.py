@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from server.grpc import app
+from server.grpc import app, channel
 from server.grpc.channel import RetryOptions
 from server.grpc.service_config import ServiceConfig
 
@@ -24,6 +24,8 @@ def test_retry_and_connection_age_figures_match_the_code():
     assert _says(f"at most {retry.max_attempts} attempts in all, random backoff under {retry.initial_backoff_s:g} s")
     assert _says(f"capped at {retry.max_backoff_s:g} s")
     assert _says(f"after {app.MAX_CONNECTION_AGE_S / 60:g} minutes (`MAX_CONNECTION_AGE_S`")
+    assert _says(f"pings every {channel.KEEPALIVE_S:g} s (`KEEPALIVE_S`")
+    assert _says(f"unanswered for {channel.KEEPALIVE_TIMEOUT_S:g} s (`KEEPALIVE_TIMEOUT_S`)")
 
 
 def test_drain_figures_match_the_manifest_and_the_config():

@@ -18,7 +18,7 @@ import grpc
 import pytest
 
 from emoface_testing import EMOFACE, encode_audio, speechlike
-from server.grpc import app
+from server.grpc import app, channel
 from server.grpc.client import FaceAnimationClient, ServiceError
 
 AUDIO = encode_audio(speechlike(0.5), 16000)
@@ -194,3 +194,26 @@ def test_connection_age_recycles_connections_without_cutting_calls(serve, monkey
         assert sum(len(b.frames) for b in stream) == 90
         time.sleep(0.5)
     assert loop.errors == [] and loop.done > 0
+
+
+@pytest.mark.slow
+def test_stream_on_a_frozen_replica_ends_unavailable_by_keepalive(tiny_checkpoint, tmp_path, monkeypatch):
+    """A replica that stops answering without closing its connection (SIGSTOP stands in for a node that
+    vanished) ends the stream UNAVAILABLE after the keepalive ping goes unanswered, not at the deadline."""
+    monkeypatch.setattr(channel, "KEEPALIVE_S", 1.0)  # the mechanism, on a test's time scale
+    monkeypatch.setattr(channel, "KEEPALIVE_TIMEOUT_S", 1.0)
+    proc, address, _ = _start_serve(tiny_checkpoint, tmp_path, "frozen")
+    try:
+        with FaceAnimationClient(address, timeout_s=60) as client:
+            stream = client.stream(_paced_silence(chunks=1200))
+            next(iter(stream))
+            proc.send_signal(signal.SIGSTOP)
+            frozen_at = time.monotonic()
+            with pytest.raises(ServiceError) as err:
+                for _ in stream:
+                    pass
+        assert err.value.code == grpc.StatusCode.UNAVAILABLE and time.monotonic() - frozen_at < 15.0, err.value
+    finally:
+        proc.send_signal(signal.SIGCONT)
+        proc.kill()
+        proc.wait(10)
