@@ -1,14 +1,18 @@
-"""Two replicas on loopback behind one client: round-robin, drain, a replica killed mid-run.
+"""Two replicas on loopback behind one client: round-robin, drain, a replica killed or frozen mid-run.
 
 Unary calls spread over both replicas and go on without an error when one drains or dies
 (client-side health checking + the retry policy of server/grpc/channel.py); a stream on the
-replica that dies ends UNAVAILABLE at once. Every wait is bounded.
+replica that dies ends UNAVAILABLE at once, and on a frozen one after the keepalive ping. The
+address forms (IPv4 and IPv6 lists, dns:///) and `emoface animate --server LIST` are exercised.
+In-process servers are stopped abruptly (``grpc_server.stop(0)``); the slow tests SIGKILL or
+SIGSTOP real `emoface serve` processes. Every wait is bounded.
 """
 from __future__ import annotations
 
 import os
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -17,7 +21,7 @@ import urllib.request
 import grpc
 import pytest
 
-from emoface_testing import EMOFACE, encode_audio, speechlike
+from emoface_testing import EMOFACE, emoface, encode_audio, speechlike
 from server.grpc import app, channel
 from server.grpc.client import FaceAnimationClient, ServiceError
 
@@ -79,6 +83,37 @@ def test_unary_calls_spread_over_both_replicas(serve):
     for method in ("Animate", "GetInfo"):
         served = [s.metrics.count(method, "OK") for s in servers]
         assert min(served) >= 3, (method, served)  # 12 each (GetInfo: one more, the limits read by animate)
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
+def test_ipv6_list_and_dns_target(serve):
+    started = [serve(host="::1") for _ in range(2)]  # the fixture names them 127.0.0.1:PORT; they bind ::1
+    addresses = ",".join(f"[::1]:{address.rsplit(':', 1)[1]}" for _, address in started)
+    with FaceAnimationClient(addresses, timeout_s=CALL_TIMEOUT_S) as client:
+        for _ in range(6):
+            client.info()
+    assert all(server.metrics.count("GetInfo", "OK") >= 2 for server, _ in started)
+    server, address = serve()
+    with FaceAnimationClient(f"dns:///localhost:{address.rsplit(':', 1)[1]}", timeout_s=CALL_TIMEOUT_S) as client:
+        assert client.animate(AUDIO).num_frames == 30
+
+
+def test_cli_with_a_list_of_replicas(serve, tmp_path):
+    (a, b), address = _two_replicas(serve)
+    wav = tmp_path / "line.wav"
+    wav.write_bytes(AUDIO)
+    proc = emoface("animate", wav, "--server", address, "-o", tmp_path / "o.json", "--seed", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert a.metrics.count("Animate", "OK") + b.metrics.count("Animate", "OK") == 1
 
 
 def test_a_draining_replica_gets_no_calls_and_none_fail(serve):
