@@ -18,7 +18,8 @@ over every resolved address, client-side health checking (a replica whose
 after SIGTERM - gets no new calls), and a retry policy for the unary methods (Animate,
 GetInfo): UNAVAILABLE is retried with exponential backoff, at most ``max_attempts`` attempts
 in all, within the call's deadline. Streams are never retried: a stream whose replica goes
-away ends UNAVAILABLE and the caller opens a new one (docs/deployment.md).
+away ends UNAVAILABLE and the caller opens a new one (docs/deployment.md); HTTP/2 keepalive
+pings (:data:`KEEPALIVE_S`) end it so also when the replica vanished without closing the connection.
 """
 from __future__ import annotations
 
