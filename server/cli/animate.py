@@ -31,9 +31,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of linear layers")
     add_animation_arguments(p, seed_help="seed for blinks and gaze (default: random, reported in .json output)")
     remote = p.add_argument_group("remote", "animate through a running `emoface serve`")
-    remote.add_argument("--server", metavar="HOST:PORT", help="use the gRPC service instead of a local model")
+    remote.add_argument("--server", metavar="HOST:PORT",
+                        help="use the gRPC service instead of a local model; several replicas: IP:PORT,IP:PORT or "
+                             "dns:///NAME:PORT (round-robin over healthy replicas, retried on UNAVAILABLE)")
     remote.add_argument("--token-file", type=Path, help="file holding the bearer token for --server")
     remote.add_argument("--tls-ca", type=Path, help="CA certificate to verify the server (enables TLS)")
+    remote.add_argument("--tls-server-name", metavar="NAME",
+                        help="name the server certificate must carry, when --server does not (e.g. a list of IPs)")
     remote.add_argument("--livelink-subject", default="", metavar="NAME",
                         help="also play the frames on this Live Link subject (server runs --livelink-port)")
 
@@ -84,7 +88,8 @@ def _animate_remote(args: argparse.Namespace, track: EmotionTrack, options: Requ
     if not args.audio.is_file():
         raise InputError(f"audio file not found: {args.audio}")
     token = args.token_file.read_text().strip() if args.token_file else None
-    with FaceAnimationClient(args.server, token=token, root_cert=args.tls_ca) as client:
+    with FaceAnimationClient(args.server, token=token, root_cert=args.tls_ca,
+                             tls_server_name=args.tls_server_name) as client:
         return client.animate(args.audio.read_bytes(), track, options, livelink_subject=args.livelink_subject)
 
 

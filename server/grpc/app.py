@@ -40,6 +40,7 @@ SERVICE_NAME = handlers.SERVICE_NAME
 REALTIME_HEALTH = "emoface.v1.FaceAnimation/realtime"  # health name: SERVING while a stream slot is free
 _SPARE_RPC_THREADS = 8  # beyond max_concurrent_requests: health, GetInfo, rejections
 _FLUSH_S = 2.0  # transport grace after the drain, for responses still being written
+MAX_CONNECTION_AGE_S = 300.0  # then GOAWAY: clients reconnect and re-resolve, so a dns:/// client finds new replicas
 
 
 class EmoFaceServer:
@@ -110,7 +111,7 @@ def create_server(config: ServiceConfig, pipeline) -> tuple[EmoFaceServer, int]:
                                                                                     code.name).inc())]
     message_options = [("grpc.max_receive_message_length", config.max_message_bytes),
                        ("grpc.max_send_message_length", config.max_message_bytes),
-                       ("grpc.so_reuseport", 0)]
+                       ("grpc.so_reuseport", 0), *_connection_age_options(config)]
     executor = ThreadPoolExecutor(config.max_concurrent_requests + _SPARE_RPC_THREADS, thread_name_prefix="emoface-rpc")
     server = grpc.server(executor, interceptors=interceptors, options=message_options)
     port = _bind(server, config)
@@ -134,6 +135,14 @@ def create_server(config: ServiceConfig, pipeline) -> tuple[EmoFaceServer, int]:
         animate = f"/{SERVICE_NAME}/Animate"  # a Live Link client needs a token that may call Animate
         livelink = LiveLinkServer(options, pipeline, hub, pool.submit, lambda token: tokens.allows(token, animate))
     return EmoFaceServer(server, servicer, health_servicer, metrics, config, livelink), port
+
+
+def _connection_age_options(config: ServiceConfig) -> list[tuple[str, int]]:
+    """Connections end (GOAWAY) after :data:`MAX_CONNECTION_AGE_S`; the calls on them may run on for as long
+    as the longest stream is allowed to (its wall-time limit at ``max_clip_s``), so none is cut."""
+    longest_call_s = config.stream_wall_grace_s + config.stream_wall_per_audio_s * config.max_clip_s
+    return [("grpc.max_connection_age_ms", int(MAX_CONNECTION_AGE_S * 1000)),
+            ("grpc.max_connection_age_grace_ms", int(longest_call_s * 1000))]
 
 
 def _livelink_hub(config: ServiceConfig) -> SubjectHub:

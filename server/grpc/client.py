@@ -1,6 +1,6 @@
 """Python SDK of the ``emoface.v1`` service.
 
-    with FaceAnimationClient("127.0.0.1:50051") as client:
+    with FaceAnimationClient("127.0.0.1:50051") as client:  # or "10.0.0.5:50051,10.0.0.6:50051", "dns:///name:50051"
         anim = client.animate(Path("line.wav").read_bytes(), EmotionTrack.parse("happy:0.6"), RequestOptions(seed=1))
         for batch in client.stream(pcm_chunks, emotion=EmotionTrack.parse("sad"), sample_rate_hz=48000):
             ...  # batch.first_frame_index, batch.frames (n, C) float32
@@ -26,6 +26,7 @@ from model.emotion import EmotionKey, EmotionTrack
 from model.errors import InputError
 from server.errors import ServiceError
 from server.grpc import convert
+from server.grpc.channel import RetryOptions, open_channel
 from server.grpc.api import face_animation_pb2 as pb
 from server.grpc.api import face_animation_pb2_grpc as pb_grpc
 from server.runtime.animation import Animation
@@ -137,25 +138,29 @@ class AnimationStream:
 
 
 class FaceAnimationClient:
-    """Client of one EmoFace server (plaintext, TLS, optional client certificate and bearer token).
+    """Client of one EmoFace server or of several replicas (plaintext, TLS, optional client
+    certificate and bearer token).
 
-    address: ``host:port``. token: bearer token sent with every call. root_cert: PEM CA
-    (path or bytes) that signed the server certificate (enables TLS). client_cert and
-    client_key: PEM for mutual TLS. timeout_s: deadline of each call (None = none).
+    address: ``host:port``; or several replicas: ``ip:port,ip:port`` (IP literals) or a gRPC
+    target such as ``dns:///name:port`` (see :mod:`server.grpc.channel`). Calls are spread
+    round-robin over the replicas that report SERVING; Animate and GetInfo are retried on
+    UNAVAILABLE (``retry``; None = never), streams are not. token: bearer token sent with every call.
+    root_cert: PEM CA (path or bytes) that signed the server certificate (enables TLS).
+    client_cert and client_key: PEM for mutual TLS. tls_server_name: name to verify the server
+    certificate against when the address does not carry it (e.g. a list of IPs).
+    timeout_s: deadline of each call, retries included (None = none).
     """
 
     def __init__(self, address: str, *, token: str | None = None, root_cert: str | Path | bytes | None = None,
                  client_cert: str | Path | bytes | None = None, client_key: str | Path | bytes | None = None,
-                 timeout_s: float | None = None, max_message_bytes: int = 64 * 1024 * 1024):
+                 timeout_s: float | None = None, max_message_bytes: int = 64 * 1024 * 1024,
+                 retry: RetryOptions | None = RetryOptions(), tls_server_name: str | None = None):
         self.address, self.timeout_s, self.max_message_bytes = address, timeout_s, max_message_bytes
         self._limits: dict[str, Any] | None = None
-        options = [("grpc.max_receive_message_length", max_message_bytes),
-                   ("grpc.max_send_message_length", max_message_bytes)]
+        creds = None
         if root_cert is not None or client_cert is not None:
             creds = grpc.ssl_channel_credentials(_pem(root_cert), _pem(client_key), _pem(client_cert))
-            self.channel = grpc.secure_channel(address, creds, options)
-        else:
-            self.channel = grpc.insecure_channel(address, options)
+        self.channel = open_channel(address, creds, max_message_bytes, retry, tls_server_name)
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self._stub = pb_grpc.FaceAnimationStub(self.channel)
 

@@ -104,3 +104,16 @@ def test_tls_allows_binding_beyond_loopback_config(pki):
         ServiceConfig(host="0.0.0.0")
     assert ServiceConfig(host="0.0.0.0", tls_cert=pki / "server.pem", tls_key=pki / "server.key",
                          tls_client_ca=pki / "ca.pem").tls
+
+
+def test_tls_and_token_with_a_list_of_replicas(serve, pki, token_file):
+    tls = dict(tls_cert=pki / "server.pem", tls_key=pki / "server.key", token_file=token_file)
+    addresses = ",".join(serve(**tls)[1] for _ in range(2))  # the certificate names IP:127.0.0.1 and localhost
+    for server_name in (None, "localhost"):  # None: the first address of the list is verified
+        with FaceAnimationClient(addresses, root_cert=pki / "ca.pem", token="secret-animate", timeout_s=30,
+                                 tls_server_name=server_name) as client:
+            assert client.animate(AUDIO).num_frames == 30
+    with FaceAnimationClient(addresses, root_cert=pki / "ca.pem", token="secret-animate", timeout_s=5,
+                             tls_server_name="elsewhere.example") as client, pytest.raises(ServiceError) as err:
+        client.info()
+    assert err.value.code == grpc.StatusCode.UNAVAILABLE

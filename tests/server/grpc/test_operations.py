@@ -12,6 +12,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from emoface_testing import encode_audio, speechlike
+from server.grpc.api import face_animation_pb2 as pb
+from server.grpc.api import face_animation_pb2_grpc as pb_grpc
 from server.grpc.client import FaceAnimationClient, ServiceError
 
 LONG_AUDIO = encode_audio(speechlike(60.0, seed=7), 16000)  # ~1 s of model work on the tiny model
@@ -141,11 +143,16 @@ def test_graceful_shutdown_completes_in_flight_request(serve):
     t = _animate_in_thread(address, results)
     _wait_until(lambda: _in_flight(server) >= 1)
     stopped = server.stop()
-    with FaceAnimationClient(address, timeout_s=5) as client:  # draining: refused at once, nothing queued
-        for call in (client.info, lambda: client.animate(encode_audio(speechlike(0.5), 16000))):
-            with pytest.raises(ServiceError) as err:
-                call()
-            assert err.value.code == grpc.StatusCode.UNAVAILABLE and "shutting down" in str(err.value)
+    with grpc.insecure_channel(address) as ch:  # draining: refused at once, nothing queued
+        stub = pb_grpc.FaceAnimationStub(ch)
+        for call, request in ((stub.GetInfo, pb.GetInfoRequest()),
+                              (stub.Animate, pb.AnimateRequest(audio=encode_audio(speechlike(0.5), 16000)))):
+            with pytest.raises(grpc.RpcError) as err:
+                call(request, timeout=5)
+            assert err.value.code() == grpc.StatusCode.UNAVAILABLE and "shutting down" in err.value.details()
+    with FaceAnimationClient(address, timeout_s=5, retry=None) as client:  # the SDK does not even send it
+        with pytest.raises(ServiceError, match="UNAVAILABLE.*backend unhealthy"):
+            client.info()
     with grpc.insecure_channel(address) as ch:
         reply = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
         assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
