@@ -101,3 +101,9 @@ def test_metrics_are_exposed_where_prometheus_is_told_to_scrape():
     config = pod_config()
     ports = {p["name"]: p["containerPort"] for p in CONTAINER["ports"]}
     assert config.metrics_port == ports["metrics"] == int(POD["metadata"]["annotations"]["prometheus.io/port"])
+
+
+def test_the_autoscaler_metric_is_one_the_server_exports():
+    from server.grpc.metrics import ServiceMetrics
+
+    assert f"# TYPE {HPA_METRIC} gauge" in ServiceMetrics().text().decode()

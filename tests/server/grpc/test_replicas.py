@@ -252,3 +252,20 @@ def test_stream_on_a_frozen_replica_ends_unavailable_by_keepalive(tiny_checkpoin
         proc.send_signal(signal.SIGCONT)
         proc.kill()
         proc.wait(10)
+
+
+def test_two_replicas_serve_twice_the_streams_of_one(serve):
+    """Each replica keeps 2 streams; through one client, two replicas keep 4 and refuse the fifth at once."""
+    (a, address_a), (b, address_b) = serve(stream_capacity=2), serve(stream_capacity=2)
+    address = f"{address_a},{address_b}"
+    with FaceAnimationClient(address, timeout_s=CALL_TIMEOUT_S) as client:
+        client.info()  # both subchannels connected and healthy before the streams are placed
+        streams = [client.stream(_paced_silence(40)) for _ in range(4)]
+        for s in streams:
+            s.wait_header()
+        assert (a.pool.streams, b.pool.streams) == (2, 2)
+        with pytest.raises(ServiceError) as refused:
+            client.stream(_paced_silence(4)).wait_header()
+        assert refused.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED and "capacity" in str(refused.value)
+        for s in streams:
+            s.cancel()
