@@ -38,7 +38,7 @@ from postfx._validate import check_range
 log = logging.getLogger(__name__)
 
 DETECTORS = ("energy", "silero")
-VAD_INSTALL_HINT = "pip install 'emoface-bridge[vad]'"
+VAD_INSTALL_HINT = "a base dependency of emoface-bridge: reinstall it, or pip install silero-vad onnxruntime"
 GATED_CONTROLS: tuple[str, ...] = (
     "CTRL_C_jaw.ty", "CTRL_C_jaw_openExtreme.ty", "CTRL_C_tongue.tx", "CTRL_C_tongue.ty", "CTRL_C_tongue_inOut.ty",
     "CTRL_C_tongue_narrowWide.ty", "CTRL_C_tongue_press.ty", "CTRL_C_tongue_roll.tx", "CTRL_C_tongue_roll.ty",
@@ -90,7 +90,7 @@ class SileroOptions:
 class ActivityOptions:
     """Speech activity per frame.
 
-    detector: ``energy`` (no dependency) or ``silero`` (needs the ``vad`` extra).
+    detector: ``energy`` (no dependency) or ``silero`` (silero-vad and onnxruntime, base dependencies).
     preroll_s: the gate is open this long before speech (anticipation; also a stream's lookahead).
     hangover_s: and stays open this long after it (word-final consonants, the model's lag).
     ramp_s: a full open or close takes this long; activity moves at most 1/ramp_frames a frame.
