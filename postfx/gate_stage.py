@@ -41,9 +41,9 @@ class SpeechGateOptions:
     """
 
     detector: str = "silero"
-    preroll_s: float = 1 / FPS
-    hangover_s: float = 6 / FPS
-    ramp_s: float = 2 / FPS
+    preroll_s: float = ActivityOptions.preroll_s  # the timing's defaults have one home: ActivityOptions
+    hangover_s: float = ActivityOptions.hangover_s
+    ramp_s: float = ActivityOptions.ramp_s
 
     def __post_init__(self) -> None:
         if self.detector not in GATE_DETECTORS:

@@ -95,14 +95,17 @@ class ActivityOptions:
     hangover_s: and stays open this long after it (word-final consonants, the model's lag).
     ramp_s: a full open or close takes this long; activity moves at most 1/ramp_frames a frame.
 
-    Defaults (4, 6 and 4 frames: 67, 100, 67 ms) were chosen on the FACEGOOD takes and synthetic clips
-    (bench/speech_gate.py); with ``preroll_s >= ramp_s`` the gate is fully open at a speech onset.
+    Defaults (1, 6 and 2 frames: 17, 100, 33 ms): the hangover was chosen on the FACEGOOD takes and synthetic
+    clips (bench/speech_gate.py); the pre-roll is what fits beside silero's 32 ms windows in the network's share
+    of a stream's default 0.1 s lookahead (postfx/gate_stage.py), and with ``preroll_frames + 1 >= ramp_frames``
+    the gate is fully open at a speech onset. (The pipeline's stage, :class:`postfx.gate_stage.SpeechGateOptions`,
+    takes these defaults and silero.)
     """
 
     detector: str = "energy"
-    preroll_s: float = 4 / FPS
+    preroll_s: float = 1 / FPS
     hangover_s: float = 6 / FPS
-    ramp_s: float = 4 / FPS
+    ramp_s: float = 2 / FPS
     energy: EnergyOptions = field(default_factory=EnergyOptions)
     silero: SileroOptions = field(default_factory=SileroOptions)
 
