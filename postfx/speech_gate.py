@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -215,6 +216,19 @@ def silero_model_path() -> Path:
                              f"the silero detector needs silero-vad: {VAD_INSTALL_HINT}", "silero-vad")
 
 
+@lru_cache(maxsize=1)
+def silero_session():
+    """One onnxruntime session per process (building one takes ~0.1 s; ``run`` is thread-safe and the
+    recurrent state lives in each detector)."""
+    try:
+        import onnxruntime
+    except ImportError:
+        raise InputError(f"the silero detector needs onnxruntime: {VAD_INSTALL_HINT}") from None
+    so = onnxruntime.SessionOptions()
+    so.intra_op_num_threads = so.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(silero_model_path()), so, providers=["CPUExecutionProvider"])
+
+
 class SileroDetector:
     """silero-vad v5+ ONNX on 512-sample windows; a frame takes the window holding its centre."""
 
@@ -222,13 +236,7 @@ class SileroDetector:
     CONTEXT = 64  # samples of the previous window the model sees in front of each window
 
     def __init__(self, opts: SileroOptions = SileroOptions()):
-        try:
-            import onnxruntime
-        except ImportError:
-            raise InputError(f"the silero detector needs onnxruntime: {VAD_INSTALL_HINT}") from None
-        so = onnxruntime.SessionOptions()
-        so.intra_op_num_threads = so.inter_op_num_threads = 1
-        self._session = onnxruntime.InferenceSession(str(silero_model_path()), so, providers=["CPUExecutionProvider"])
+        self._session = silero_session()
         self.opts = opts
         self._audio = _AudioBuffer()
         self._state = np.zeros((2, 1, 128), np.float32)

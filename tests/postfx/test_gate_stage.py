@@ -91,3 +91,18 @@ def test_the_default_fits_in_the_network_s_share_of_a_0_1_s_stream_and_longer_pr
     assert long.within(model_share).preroll_s == pytest.approx(1 / FPS)
     assert long.within(0).preroll_s == 0.0
     assert SpeechGateOptions("energy", preroll_s=5 / FPS).within(3).preroll_s == pytest.approx(3 / FPS)
+
+
+def test_concurrent_clips_share_silero_s_session_without_mixing_their_state():
+    """One onnxruntime session serves every request; each detector carries its own recurrent state."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from postfx.speech_gate import speech_activity
+
+    audio = speech_and_pauses()
+    clips = [audio, audio[::-1].copy(), np.zeros_like(audio), audio * 0.1]
+    alone = [speech_activity(a, SpeechGateOptions().activity()) for a in clips]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda a: speech_activity(a, SpeechGateOptions().activity()), clips * 2))
+    for got, want in zip(together, alone * 2):
+        assert np.array_equal(got, want)
