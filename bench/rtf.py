@@ -55,7 +55,7 @@ def bench(config: EmoFaceConfig, seconds: float, repeats: int, quantize: bool) -
         raw = model.head(feats, w, i)[0].numpy()
         enc_s = _time(lambda: model.encode_audio(audio), repeats)
         head_s = _time(lambda: model.head(feats, w, i), repeats)
-        post_s = _time(lambda: PostFxChain(PostFxOptions(), seed=0).process(raw), repeats)
+        post_s = _time(lambda: PostFxChain(PostFxOptions(), seed=0).process(raw, audio[0].numpy()), repeats)
     return {"encoder": enc_s, "head": head_s, "postfx": post_s, "raw": raw}
 
 

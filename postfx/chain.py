@@ -1,8 +1,8 @@
-"""The post-processing chain: smoothing -> gains & clamping -> blinks -> gaze -> clamp.
+"""The post-processing chain: speech gate -> smoothing -> gains & clamping -> blinks -> gaze -> clamp.
 
-:class:`PostFxChain` holds the per-clip state (seeded blink and gaze tracks, a streaming
-smoother) so the same object serves a whole clip (:meth:`process`) or a stream
-(:meth:`push` / :meth:`finish`) with identical random events for one seed.
+:class:`PostFxChain` holds the per-clip state (the speech gate's activity, seeded blink and gaze
+tracks, a streaming smoother) so the same object serves a whole clip (:meth:`process`) or a stream
+(:meth:`push_audio` / :meth:`push` / :meth:`finish`) with identical frames for one seed and one audio.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import numpy as np
 from model.constants import FPS
 from model.rig import rig
 from postfx.blink.sampler import BlinkOptions, BlinkTrack
+from postfx.gate_stage import RawGate, SpeechGateOptions
 from postfx.gains import GainOptions, apply_gains
 from postfx.gaze import GazeOptions, GazeTrack
 from postfx.smoothing import SmoothingOptions, StreamSmoother, smooth
@@ -26,6 +27,7 @@ class PostFxOptions:
     gains: GainOptions = field(default_factory=GainOptions)
     blink: BlinkOptions = field(default_factory=BlinkOptions)
     gaze: GazeOptions = field(default_factory=GazeOptions)
+    speech_gate: SpeechGateOptions = field(default_factory=SpeechGateOptions)  # first in the chain
 
 
 def stage_rngs(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
@@ -38,6 +40,7 @@ class PostFxChain:
 
     def __init__(self, opts: PostFxOptions, seed: int, fps: float = FPS, lookahead_frames: int | None = None):
         self.opts = opts
+        self.gate = RawGate(opts.speech_gate)
         blink_rng, gaze_rng = stage_rngs(seed)
         self.blinks = BlinkTrack(opts.blink, blink_rng, fps)
         self.gaze = GazeTrack(opts.gaze, gaze_rng, fps)
@@ -52,14 +55,23 @@ class PostFxChain:
         self._next_frame += len(out)
         return rig().clamp(out).astype(np.float32)
 
-    def process(self, raw: np.ndarray) -> np.ndarray:
-        """Whole clip: ``(T, 174)`` raw network output -> final frames."""
-        return self._finalise(smooth(raw, self.opts.smoothing))
+    def process(self, raw: np.ndarray, audio: np.ndarray | None = None) -> np.ndarray:
+        """Whole clip: ``(T, 174)`` raw network output of 16 kHz ``audio`` -> final frames.
+
+        ``audio`` drives the speech gate; it may be None only when the gate is off."""
+        return self._finalise(smooth(self.gate.process(raw, audio), self.opts.smoothing))
+
+    def push_audio(self, audio: np.ndarray) -> None:
+        """Stream: the next audio chunk, for the speech gate (before the raw frames it yields)."""
+        self.gate.push_audio(audio)
 
     def push(self, raw: np.ndarray) -> np.ndarray:
         """Stream: add raw frames, return the frames now final (may be fewer)."""
-        return self._finalise(self.smoother.push(raw))
+        return self._finalise(self.smoother.push(self.gate.push(raw)))
 
     def finish(self) -> np.ndarray:
-        """Stream: flush frames the smoother held back."""
-        return self._finalise(self.smoother.finish().reshape(-1, len(rig())))
+        """Stream: end of audio; flush the frames the gate and the smoother held back."""
+        self.gate.finish_audio()
+        held = self.smoother.push(self.gate.push(np.zeros((0, len(rig())), np.float32)))
+        rest = self.smoother.finish().reshape(-1, len(rig()))
+        return self._finalise(np.concatenate([held.reshape(-1, len(rig())), rest]))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ from postfx._validate import check_range
 log = logging.getLogger(__name__)
 
 DETECTORS = ("energy", "silero")
-VAD_INSTALL_HINT = "pip install 'emoface-bridge[vad]'"
+VAD_INSTALL_HINT = "a base dependency of emoface-bridge: reinstall it, or pip install silero-vad onnxruntime"
 GATED_CONTROLS: tuple[str, ...] = (
     "CTRL_C_jaw.ty", "CTRL_C_jaw_openExtreme.ty", "CTRL_C_tongue.tx", "CTRL_C_tongue.ty", "CTRL_C_tongue_inOut.ty",
     "CTRL_C_tongue_narrowWide.ty", "CTRL_C_tongue_press.ty", "CTRL_C_tongue_roll.tx", "CTRL_C_tongue_roll.ty",
@@ -90,19 +91,22 @@ class SileroOptions:
 class ActivityOptions:
     """Speech activity per frame.
 
-    detector: ``energy`` (no dependency) or ``silero`` (needs the ``vad`` extra).
+    detector: ``energy`` (no dependency) or ``silero`` (silero-vad and onnxruntime, base dependencies).
     preroll_s: the gate is open this long before speech (anticipation; also a stream's lookahead).
     hangover_s: and stays open this long after it (word-final consonants, the model's lag).
     ramp_s: a full open or close takes this long; activity moves at most 1/ramp_frames a frame.
 
-    Defaults (4, 6 and 4 frames: 67, 100, 67 ms) were chosen on the FACEGOOD takes and synthetic clips
-    (bench/speech_gate.py); with ``preroll_s >= ramp_s`` the gate is fully open at a speech onset.
+    Defaults (1, 6 and 2 frames: 17, 100, 33 ms): the hangover was chosen on the FACEGOOD takes and synthetic
+    clips (bench/speech_gate.py); the pre-roll is what fits beside silero's 32 ms windows in the network's share
+    of a stream's default 0.1 s lookahead (postfx/gate_stage.py), and with ``preroll_frames + 1 >= ramp_frames``
+    the gate is fully open at a speech onset. (The pipeline's stage, :class:`postfx.gate_stage.SpeechGateOptions`,
+    takes these defaults and silero.)
     """
 
     detector: str = "energy"
-    preroll_s: float = 4 / FPS
+    preroll_s: float = 1 / FPS
     hangover_s: float = 6 / FPS
-    ramp_s: float = 4 / FPS
+    ramp_s: float = 2 / FPS
     energy: EnergyOptions = field(default_factory=EnergyOptions)
     silero: SileroOptions = field(default_factory=SileroOptions)
 
@@ -212,6 +216,19 @@ def silero_model_path() -> Path:
                              f"the silero detector needs silero-vad: {VAD_INSTALL_HINT}", "silero-vad")
 
 
+@lru_cache(maxsize=1)
+def silero_session():
+    """One onnxruntime session per process (building one takes ~0.1 s; ``run`` is thread-safe and the
+    recurrent state lives in each detector)."""
+    try:
+        import onnxruntime
+    except ImportError:
+        raise InputError(f"the silero detector needs onnxruntime: {VAD_INSTALL_HINT}") from None
+    so = onnxruntime.SessionOptions()
+    so.intra_op_num_threads = so.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(silero_model_path()), so, providers=["CPUExecutionProvider"])
+
+
 class SileroDetector:
     """silero-vad v5+ ONNX on 512-sample windows; a frame takes the window holding its centre."""
 
@@ -219,13 +236,7 @@ class SileroDetector:
     CONTEXT = 64  # samples of the previous window the model sees in front of each window
 
     def __init__(self, opts: SileroOptions = SileroOptions()):
-        try:
-            import onnxruntime
-        except ImportError:
-            raise InputError(f"the silero detector needs onnxruntime: {VAD_INSTALL_HINT}") from None
-        so = onnxruntime.SessionOptions()
-        so.intra_op_num_threads = so.inter_op_num_threads = 1
-        self._session = onnxruntime.InferenceSession(str(silero_model_path()), so, providers=["CPUExecutionProvider"])
+        self._session = silero_session()
         self.opts = opts
         self._audio = _AudioBuffer()
         self._state = np.zeros((2, 1, 128), np.float32)

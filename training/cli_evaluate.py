@@ -33,6 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                                           "speech given (and docs/samples/hello.wav padded)")
     real.add_argument("--real", action="store_true", help="all of --talking-faces --facegood --rest with the "
                                                           "default folders")
+    from server.cli.arguments import add_speech_gate_argument
+
+    add_speech_gate_argument(real, "speech gate of the `postfx` and stream curves")
     real.add_argument("--max-lag-frames", type=int, default=12, help="lag search range, +-frames at 60 fps")
     p.add_argument("--report", "--json", dest="report", type=Path, metavar="PATH",
                    help="also write the metrics to this JSON file, real references under \"real\" "
@@ -71,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
         from training.realref.animate import Animator
         from training.realref.report import load_references, score_references
 
-        animator = Animator(args.checkpoint, baseline=_baseline(args))
+        from server.cli.arguments import speech_gate_from_args
+
+        animator = Animator(args.checkpoint, baseline=_baseline(args), speech_gate=speech_gate_from_args(args))
         report["real"] = score_references(animator, load_references(real), real)
         report.setdefault("model_id", report["real"]["model_id"])
     if args.corpus is not None:

@@ -13,6 +13,7 @@ from model.errors import InputError
 from postfx.blink.sampler import BlinkOptions
 from postfx.chain import PostFxOptions
 from postfx.gains import GainOptions
+from postfx.gate_stage import GATE_DETECTORS, SpeechGateOptions
 from postfx.gaze import GazeOptions
 from postfx.smoothing import SmoothingOptions
 from server.runtime.options import RequestOptions
@@ -41,10 +42,20 @@ def add_postfx_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--blink-profile", help="blink profile JSON from `emoface blink fit` (sets mu and sigma)")
     g.add_argument("--blink-mu", type=float, help=f"mean of ln(blinks per minute) (default {blink.mu:g})")
     g.add_argument("--blink-sigma", type=float, help=f"s.d. of ln(blinks per minute) (default {blink.sigma:g})")
+    add_speech_gate_argument(g)
     g.add_argument("--mouth-gain", type=float, default=gains.mouth,
                    help="gain on mouth, jaw, teeth, tongue (default %(default)g)")
     g.add_argument("--upper-face-gain", type=float, default=gains.upper_face,
                    help="gain on brows, eyes, nose (default %(default)g)")
+
+
+def add_speech_gate_argument(g, what: str = "speech-activity gate: rest the mouth where nobody speaks") -> None:
+    g.add_argument("--speech-gate", choices=GATE_DETECTORS, default=SpeechGateOptions().detector,
+                   help=f"{what} (default: %(default)s)")
+
+
+def speech_gate_from_args(args: argparse.Namespace) -> SpeechGateOptions:
+    return SpeechGateOptions(detector=args.speech_gate)
 
 
 def request_from_args(args: argparse.Namespace, controls: tuple[str, ...] = ()) -> tuple[EmotionTrack,
@@ -66,6 +77,7 @@ def postfx_options_from_args(args: argparse.Namespace) -> PostFxOptions:
             gains=GainOptions(mouth=args.mouth_gain, upper_face=args.upper_face_gain),
             blink=replace(blink, enabled=not args.no_blink),
             gaze=GazeOptions(enabled=not args.no_gaze),
+            speech_gate=speech_gate_from_args(args),
         )
     except TypeError as exc:  # a dataclass rejected a value type
         raise InputError(str(exc)) from None

@@ -98,7 +98,8 @@ def parse_emotion(text: str, audio_s: float | None = None) -> EmotionTrack:
 
 
 def parse_options(text: str) -> RequestOptions:
-    """``""`` = defaults; else a JSON object with ``smoothing``, ``blink``, ``gaze``, ``gains``, ``seed``."""
+    """``""`` = defaults; else a JSON object with ``smoothing``, ``blink``, ``gaze``, ``gains``, ``speech_gate``,
+    ``seed``."""
     if not text.strip():
         return RequestOptions()
     obj = _loads(text, "options_json")

@@ -13,10 +13,12 @@ from model.rig import rig
 from postfx.blink.sampler import BlinkOptions
 from postfx.chain import PostFxOptions
 from postfx.gains import GainOptions
+from postfx.gate_stage import SpeechGateOptions
 from postfx.gaze import GazeOptions
 from postfx.smoothing import SmoothingOptions
 
-STAGE_OPTIONS = {"smoothing": SmoothingOptions, "blink": BlinkOptions, "gaze": GazeOptions, "gains": GainOptions}
+STAGE_OPTIONS = {"smoothing": SmoothingOptions, "blink": BlinkOptions, "gaze": GazeOptions, "gains": GainOptions,
+                 "speech_gate": SpeechGateOptions}
 STAGES = tuple(STAGE_OPTIONS)  # the post-processing stages, by the names every door uses
 
 
@@ -41,6 +43,13 @@ class RequestOptions:
     def resolved(self) -> RequestOptions:
         """These options with a concrete seed (drawn at random when unset)."""
         return self if self.seed is not None else dataclasses.replace(self, seed=secrets.randbits(31))
+
+    def with_gate_within(self, frames: int) -> RequestOptions:
+        """These options with the speech gate's pre-roll cut to fit ``frames`` of lookahead (streams)."""
+        gate = self.postfx.speech_gate.within(frames)
+        if gate == self.postfx.speech_gate:
+            return self
+        return dataclasses.replace(self, postfx=dataclasses.replace(self.postfx, speech_gate=gate))
 
     def to_dict(self) -> dict[str, Any]:
         d = {name: _stage_dict(getattr(self.postfx, name)) for name in STAGES}

@@ -102,7 +102,7 @@ class Pipeline:
         options = options.resolved()
         raw = self.raw_frames(audio, emotion, progress)
         chain = PostFxChain(options.postfx, options.seed, FPS)
-        frames = chain.process(raw)
+        frames = chain.process(raw, audio)
         anim = Animation(frames, rig().names, FPS, options.to_dict(), self.provenance, emotion.to_obj(),
                          tuple(o for o in chain.blinks.onsets if o < len(frames)))
         return anim.subset(options.controls)

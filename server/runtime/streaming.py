@@ -61,6 +61,8 @@ class StreamSession:
         lookahead = int(round(lookahead_s * FPS))
         smooth_la = int(lookahead * config.smoothing_share) if self.options.postfx.smoothing.enabled else 0
         self.model_lookahead_frames = lookahead - smooth_la
+        # the speech gate looks ahead beside the network, within its share (pre-roll cut if need be)
+        self.options = self.options.with_gate_within(self.model_lookahead_frames)
         self.chain = PostFxChain(self.options.postfx, self.options.seed, FPS, lookahead_frames=smooth_la)
         self.columns = rig().select(self.options.controls) if self.options.controls else np.arange(len(rig()))
         self.controls: tuple[str, ...] = tuple(rig().names[i] for i in self.columns)
@@ -92,6 +94,7 @@ class StreamSession:
         if not np.all(np.isfinite(chunk)):
             raise InputError("audio chunk contains NaN or infinite samples")
         self.add_emotion_keys(emotion_keys)
+        self.chain.push_audio(chunk)
         self._audio = np.concatenate([self._audio, chunk])
         self._total_samples += len(chunk)
         available = frame_count(self._total_samples)

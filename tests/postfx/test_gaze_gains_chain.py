@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from model.constants import SAMPLE_RATE_HZ, frame_count
 from model.errors import InputError
 from model.rig import rig
 from postfx.chain import PostFxChain, PostFxOptions
@@ -51,12 +52,22 @@ def test_gains_scale_groups_and_clamp():
 
 
 def test_chain_is_seeded_and_stream_equals_whole_clip():
-    raw = np.random.default_rng(0).normal(0, 0.2, size=(900, 174)).astype(np.float32)
-    a = PostFxChain(PostFxOptions(), seed=9).process(raw)
-    b = PostFxChain(PostFxOptions(), seed=9).process(raw)
-    c = PostFxChain(PostFxOptions(), seed=10).process(raw)
+    """Default options (speech gate included): audio of 4 s silence, 7 s of a noise burst, 4 s silence."""
+    audio = np.zeros(15 * SAMPLE_RATE_HZ, np.float32)
+    audio[4 * SAMPLE_RATE_HZ: 11 * SAMPLE_RATE_HZ] = np.random.default_rng(1).normal(0, 0.1, 7 * SAMPLE_RATE_HZ)
+    raw = np.random.default_rng(0).normal(0, 0.2, size=(frame_count(len(audio)), 174)).astype(np.float32)
+    a = PostFxChain(PostFxOptions(), seed=9).process(raw, audio)
+    b = PostFxChain(PostFxOptions(), seed=9).process(raw, audio)
+    c = PostFxChain(PostFxOptions(), seed=10).process(raw, audio)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     stream = PostFxChain(PostFxOptions(), seed=9)
-    parts = [stream.push(raw[i : i + 37]) for i in range(0, 900, 37)] + [stream.finish()]
+    parts = []
+    for k, i in enumerate(range(0, len(raw), 37)):  # audio runs ahead of the raw frames, as in a session
+        stream.push_audio(audio[k * 37 * 800 // 3: (k + 1) * 37 * 800 // 3])
+        parts.append(stream.push(raw[i: i + 37]))
+    stream.push_audio(audio[(k + 1) * 37 * 800 // 3:])
+    parts.append(stream.finish())
     assert np.allclose(np.concatenate(parts), a, atol=1e-5)
     assert np.all(a >= rig().range_min) and np.all(a <= rig().range_max)
+    with pytest.raises(InputError, match="needs the clip's audio"):
+        PostFxChain(PostFxOptions(), seed=9).process(raw)

@@ -12,6 +12,7 @@ from scipy.signal import savgol_filter
 from model.rig import rig
 from postfx.blink.sampler import BlinkOptions, BlinkTrack, blink_multiplier
 from postfx.chain import PostFxChain, PostFxOptions
+from postfx.gate_stage import SpeechGateOptions
 from postfx.gaze import GazeOptions, GazeTrack
 from postfx.smoothing import SmoothingOptions, StreamSmoother, smooth
 
@@ -100,9 +101,11 @@ def test_default_smoothing_is_scipy_savgol_15_3_nearest():
 
 
 def test_default_chain_smooths_with_the_papers_filter():
-    """The chain with blinks and gaze off and neutral gains is the paper's filter then the rig's clamp."""
+    """The chain with blinks, gaze and the speech gate off and neutral gains is the paper's filter then the
+    rig's clamp."""
     x = np.random.default_rng(5).normal(0, 0.1, size=(240, 174)).astype(np.float32)
-    opts = PostFxOptions(blink=BlinkOptions(enabled=False), gaze=GazeOptions(enabled=False))
+    opts = PostFxOptions(blink=BlinkOptions(enabled=False), gaze=GazeOptions(enabled=False),
+                         speech_gate=SpeechGateOptions("off"))
     out = PostFxChain(opts, seed=0).process(x)
     expected = np.clip(savgol_filter(x.astype(np.float64), 15, 3, axis=0, mode="nearest"),
                        rig().range_min, rig().range_max)

@@ -2,8 +2,9 @@
 
 - ``raw``: the network's output for neutral emotion (windowed inference, as ``Pipeline.raw_frames``), the
   same quantity ``emoface evaluate`` compares with the teacher;
-- ``postfx``: that output through the post-processing chain with blinks and gaze off (smoothing, gains,
-  clamping), which is what ``emoface animate --no-blink --no-gaze`` writes;
+- ``postfx``: that output through the post-processing chain with blinks and gaze off (speech gate, smoothing,
+  gains, clamping), which is what ``emoface animate --no-blink --no-gaze`` writes; the speech gate is the
+  default one unless the :class:`Animator` is given another (``emoface evaluate --speech-gate``);
 - ``stream`` (rest metrics only): the same chain run as a stream (``server.runtime.streaming``), audio pushed in 0.1 s
   chunks with the default 0.1 s lookahead;
 - ``energy``: the audio-energy baseline ``clip(a * (dB - clip max dB) + b, 0, 1)`` of
@@ -12,7 +13,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from model.emotion import EmotionTrack
 from model.rig import rig
 from postfx.blink.sampler import BlinkOptions
 from postfx.chain import PostFxChain, PostFxOptions
+from postfx.gate_stage import SpeechGateOptions
 from postfx.gaze import GazeOptions
 from server.runtime.pipeline import Pipeline
 from training.baselines import EnergyJawBaseline, frame_energy_db
@@ -56,9 +58,11 @@ def energy_jaw(audio: np.ndarray, num_frames: int, baseline: EnergyJawBaseline =
 class Animator:
     """Animates audio with one checkpoint, neutral emotion unless told otherwise."""
 
-    def __init__(self, checkpoint: str | None = None, baseline: EnergyJawBaseline = DEFAULT_ENERGY):
+    def __init__(self, checkpoint: str | None = None, baseline: EnergyJawBaseline = DEFAULT_ENERGY,
+                 speech_gate: SpeechGateOptions = SpeechGateOptions()):
         self.pipeline = Pipeline.load(checkpoint)
         self.baseline = baseline
+        self.postfx = replace(NO_BLINK_GAZE, speech_gate=speech_gate)
         self._cache: dict[tuple[str, str], Curves] = {}
 
     @property
@@ -70,7 +74,7 @@ class Animator:
         if key is not None and (key, emotion) in self._cache:
             return self._cache[key, emotion]
         raw = self.pipeline.raw_frames(audio, EmotionTrack.parse(emotion))
-        post = PostFxChain(NO_BLINK_GAZE, seed=0, fps=FPS).process(raw)
+        post = PostFxChain(self.postfx, seed=0, fps=FPS).process(raw, audio)
         out = Curves(raw, post, energy_jaw(audio, frame_count(len(audio)), self.baseline))
         if key is not None:
             self._cache[key, emotion] = out
@@ -80,7 +84,7 @@ class Animator:
         """``(T,)`` jaw of a stream fed ``audio`` in chunks of ``chunk_s`` (blinks and gaze off)."""
         from server.runtime.options import RequestOptions
 
-        session = self.pipeline.stream(EmotionTrack.parse(emotion), RequestOptions(NO_BLINK_GAZE, seed=0))
+        session = self.pipeline.stream(EmotionTrack.parse(emotion), RequestOptions(self.postfx, seed=0))
         step = max(1, int(round(chunk_s * SAMPLE_RATE_HZ)))
         parts = [session.push(audio[k : k + step])[1] for k in range(0, len(audio), step)]
         parts.append(session.finish()[1])

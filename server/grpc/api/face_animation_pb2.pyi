@@ -138,21 +138,35 @@ class GainOptions(_message.Message):
     controls: _containers.ScalarMap[str, float]
     def __init__(self, mouth: _Optional[float] = ..., upper_face: _Optional[float] = ..., controls: _Optional[_Mapping[str, float]] = ...) -> None: ...
 
+class SpeechGateOptions(_message.Message):
+    __slots__ = ("detector", "preroll_s", "hangover_s", "ramp_s")
+    DETECTOR_FIELD_NUMBER: _ClassVar[int]
+    PREROLL_S_FIELD_NUMBER: _ClassVar[int]
+    HANGOVER_S_FIELD_NUMBER: _ClassVar[int]
+    RAMP_S_FIELD_NUMBER: _ClassVar[int]
+    detector: str
+    preroll_s: float
+    hangover_s: float
+    ramp_s: float
+    def __init__(self, detector: _Optional[str] = ..., preroll_s: _Optional[float] = ..., hangover_s: _Optional[float] = ..., ramp_s: _Optional[float] = ...) -> None: ...
+
 class Options(_message.Message):
-    __slots__ = ("smoothing", "blink", "gaze", "gains", "controls", "seed")
+    __slots__ = ("smoothing", "blink", "gaze", "gains", "speech_gate", "controls", "seed")
     SMOOTHING_FIELD_NUMBER: _ClassVar[int]
     BLINK_FIELD_NUMBER: _ClassVar[int]
     GAZE_FIELD_NUMBER: _ClassVar[int]
     GAINS_FIELD_NUMBER: _ClassVar[int]
+    SPEECH_GATE_FIELD_NUMBER: _ClassVar[int]
     CONTROLS_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
     smoothing: SmoothingOptions
     blink: BlinkOptions
     gaze: GazeOptions
     gains: GainOptions
+    speech_gate: SpeechGateOptions
     controls: _containers.RepeatedScalarFieldContainer[str]
     seed: int
-    def __init__(self, smoothing: _Optional[_Union[SmoothingOptions, _Mapping]] = ..., blink: _Optional[_Union[BlinkOptions, _Mapping]] = ..., gaze: _Optional[_Union[GazeOptions, _Mapping]] = ..., gains: _Optional[_Union[GainOptions, _Mapping]] = ..., controls: _Optional[_Iterable[str]] = ..., seed: _Optional[int] = ...) -> None: ...
+    def __init__(self, smoothing: _Optional[_Union[SmoothingOptions, _Mapping]] = ..., blink: _Optional[_Union[BlinkOptions, _Mapping]] = ..., gaze: _Optional[_Union[GazeOptions, _Mapping]] = ..., gains: _Optional[_Union[GainOptions, _Mapping]] = ..., speech_gate: _Optional[_Union[SpeechGateOptions, _Mapping]] = ..., controls: _Optional[_Iterable[str]] = ..., seed: _Optional[int] = ...) -> None: ...
 
 class GetInfoRequest(_message.Message):
     __slots__ = ()

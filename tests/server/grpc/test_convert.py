@@ -12,6 +12,7 @@ from model.errors import InputError
 from postfx.blink.sampler import BlinkOptions
 from postfx.chain import PostFxOptions
 from postfx.gains import GainOptions
+from postfx.gate_stage import SpeechGateOptions
 from postfx.gaze import GazeOptions
 from postfx.smoothing import SmoothingOptions
 from server.grpc import convert
@@ -19,7 +20,8 @@ from server.grpc.api import face_animation_pb2 as pb
 from server.runtime.animation import Animation
 from server.runtime.options import RequestOptions
 
-STAGE_CLASSES = {"smoothing": SmoothingOptions, "blink": BlinkOptions, "gaze": GazeOptions, "gains": GainOptions}
+STAGE_CLASSES = {"smoothing": SmoothingOptions, "blink": BlinkOptions, "gaze": GazeOptions, "gains": GainOptions,
+                 "speech_gate": SpeechGateOptions}
 
 
 @pytest.mark.parametrize("stage", sorted(STAGE_CLASSES))
@@ -35,7 +37,7 @@ def test_options_round_trip_every_field():
     options = RequestOptions(
         PostFxOptions(SmoothingOptions(True, 9, 2), GainOptions(1.5, 0.5, (("CTRL_C_jaw-translateY", 2.0),)),
                       BlinkOptions(False, 3.0, 0.4, 10.0, 50.0),
-                      GazeOptions(True, 10, 20, 0.05, 0.3, 0.2, 4)),
+                      GazeOptions(True, 10, 20, 0.05, 0.3, 0.2, 4), SpeechGateOptions("energy", 0.05, 0.2, 0.05)),
         ("mouth", "CTRL_C_eye.tx"), 12345)
     msg = convert.options_to_pb(options)
     assert convert.options_from_pb(msg) == options
@@ -55,6 +57,9 @@ def test_unset_wire_fields_take_defaults_and_set_ones_override():
     (pb.Options(gains=pb.GainOptions(mouth=-1.0)), "gains.mouth"),
     (pb.Options(controls=["no_such_control"]), "no_such_control"),
     (pb.Options(seed=2**63), "seed"),
+    (pb.Options(speech_gate=pb.SpeechGateOptions(detector="webrtc")), "speech_gate.detector must be one of silero, "
+                                                                      "energy, off"),
+    (pb.Options(speech_gate=pb.SpeechGateOptions(preroll_s=-1.0)), "speech_gate.preroll_s"),
 ])
 def test_out_of_range_options_are_input_errors(msg, fragment):
     with pytest.raises(InputError, match=fragment):
