@@ -200,3 +200,32 @@ def test_shipped_classifier_on_real_labelled_ear():
     events, windows = event_scores(clips, det), window_scores(clips, det)
     assert events["true_blinks"] == 42 and events["precision"] == 1.0 and events["recall"] >= 0.97
     assert windows["precision"] > 0.8 and windows["f1"] > 0.75
+
+
+def test_tolerant_window_scoring_leaves_out_frames_next_to_label_boundaries():
+    from postfx.blink.train import near_boundary
+
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0], bool)
+    assert near_boundary(labels, 0).sum() == 0
+    assert np.flatnonzero(near_boundary(labels, 1)).tolist() == [3, 4, 8, 9]
+    assert np.flatnonzero(near_boundary(labels, 2)).tolist() == [2, 3, 4, 5, 7, 8, 9, 10]
+    ear = np.r_[np.full(30, 0.3), [0.28, 0.2, 0.1, 0.06, 0.1, 0.2, 0.28], np.full(30, 0.3)]
+    lab = np.zeros(len(ear), bool)
+    lab[29:38] = True  # a label two frames wider than the dip on each side
+    clip = read_labels_from(ear, lab)
+    w, y, _ = labelled_windows(clip, 2)
+    assert len(w) == len(ear) - 8 and y.sum() == 5
+
+
+def read_labels_from(ear: np.ndarray, labels: np.ndarray):
+    from postfx.blink.corpus import EarClip
+
+    return EarClip(ear, labels, 30.0, label_runs(labels, 30.0))
+
+
+def test_unknown_real_takes_are_refused_before_training(tmp_path):
+    from postfx.blink.train import main
+
+    (tmp_path / "l.csv").write_text("take,ear,label\na,0.3,0\na,0.1,1\n")
+    with pytest.raises(InputError, match="no take named b"):
+        main(["--synthetic", "--real", str(tmp_path / "l.csv"), "--real-takes", "b", "-o", str(tmp_path / "m.npz")])
