@@ -202,6 +202,22 @@ def test_shipped_classifier_on_real_labelled_ear():
     assert windows["precision"] > 0.8 and windows["f1"] > 0.75
 
 
+def test_a_double_blink_is_two_events_and_a_noisy_long_closure_one():
+    det = BlinkDetector.default()
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        ear = _take(rng, 6.0)
+        # closes, reopens to 0.7 of open for one frame, closes again (as in a talking-face clip, 25 fps)
+        ear[80:93] = [0.22, 0.12, 0.07, 0.08, 0.15, 0.21, 0.15, 0.08, 0.07, 0.1, 0.16, 0.22, 0.26]
+        events = det.detect(ear, 30.0)
+        assert len(events) == 2, (seed, events)
+        assert events[0].end_frame < 86 and events[1].start_frame > 84
+        long = _take(rng, 6.0)
+        long[80:83], long[113:117] = [0.22, 0.12, 0.08], [0.12, 0.18, 0.24, 0.28]
+        long[83:113] = 0.07 + rng.normal(0, 0.012, 30)  # 1 s shut, landmark jitter on the shut lid
+        assert len(det.detect(long, 30.0)) == 1, seed
+
+
 def test_tolerant_window_scoring_leaves_out_frames_next_to_label_boundaries():
     from postfx.blink.train import near_boundary
 
