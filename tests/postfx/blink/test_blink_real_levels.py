@@ -194,12 +194,17 @@ def test_detect_gives_the_classifier_the_series_own_open_eye_level(monkeypatch):
 
 
 def test_shipped_classifier_on_real_labelled_ear():
-    """6 minutes of one person's real EAR with 42 manually annotated blinks (BSD-3, see data/NOTICE.md)."""
+    """6 minutes of one person's real EAR with 42 manually annotated blinks (BSD-3, see data/NOTICE.md), held
+    out: the excerpt (seconds 1400-1760) lies in the second half of the take; the shipped classifier was trained
+    on the first (0-899 s). Measured (docs/blink.md): windows P 0.910 R 0.747 F1 0.820, windows +-2 F1 0.907,
+    events P 1.000 R 1.000 with 47 detections (the previous classifier: windows F1 0.792, +-2 0.878)."""
     clips = read_labels(EXCERPT)
     det = BlinkDetector.default()
     events, windows = event_scores(clips, det), window_scores(clips, det)
+    tolerant = window_scores(clips, det, tolerance_frames=2)
     assert events["true_blinks"] == 42 and events["precision"] == 1.0 and events["recall"] >= 0.97
-    assert windows["precision"] > 0.8 and windows["f1"] > 0.75
+    assert events["detections"] <= 50  # a blink split in two now and then, never many
+    assert windows["precision"] > 0.88 and windows["f1"] > 0.80 and tolerant["f1"] > 0.88
 
 
 def test_a_double_blink_is_two_events_and_a_noisy_long_closure_one():
