@@ -6,10 +6,10 @@ Sets (docs/blink.md, "Measured"; kept outside the repository except the committe
 ``BLINKDATA/PROVENANCE.md``): the pyblinker take by halves (the shipped classifier is trained on
 ``first_half``; ``second_half`` is its hold-out, and the committed 6-minute excerpt lies inside it), the
 talking-face clips (dlib EAR, hand-labelled) and the JeFaPaTo MediaPipe series. Each row: windows (every
-labelled window), windows +-2 (windows centred within 2 frames of a labelled blink's first or last frame left
-out), events. Then the number of synthetic squint and smile takes in which a false blink is reported (seeds not
-used by the tests). A missing file is reported and skipped. ``--compare`` scores another classifier with this
-code (windows are classified the same way; events go through this code's event step).
+labelled window), windows +-2 (windows centred on the 2 frames on each side of where a labelled blink starts
+or ends left out), events. Then the number of synthetic squint and smile takes in which a false blink is
+reported (seeds not used by the tests). A missing file is reported and skipped. ``--compare`` scores another
+classifier with this code (windows are classified the same way; events go through this code's event step).
 """
 from __future__ import annotations
 

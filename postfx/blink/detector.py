@@ -9,8 +9,9 @@ fraction of the person's open-eye EAR, so a window entirely inside a long closur
 near 0.05-0.1, no dip to see) is still a blink. The open-eye EAR is a running high percentile of the
 series (``open_eye_baseline``): long enough that a closure of a second does not pull it down, short
 enough to follow head-pose drift. Windows that touch a frame without a face are never blinks. Only
-runs of consecutive positive frames (one-frame gaps closed) form an event, and only if the EAR dips
-there: back up on both sides (``is_dip``). The trained classifier is stored as plain arrays (``.npz``,
+runs of consecutive positive frames (one-frame gaps closed) form an event, split where the EAR comes back
+up between two closures (``split_at_reopenings``: a double blink), and only if the EAR dips there: back up
+on both sides (``is_dip``). The trained classifier is stored as plain arrays (``.npz``,
 no pickle).
 """
 from __future__ import annotations

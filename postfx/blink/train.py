@@ -35,7 +35,8 @@ def _ignored(clip: EarClip) -> np.ndarray:
 
 
 def near_boundary(labels: np.ndarray, frames: int) -> np.ndarray:
-    """``(N,)`` bool: frames within ``frames`` of a change of label (on either side of it)."""
+    """``(N,)`` bool: the ``frames`` frames on each side of every change of label (a blink starting at frame
+    ``a``: ``a - frames .. a + frames - 1``)."""
     labels = np.asarray(labels, bool)
     if frames <= 0 or len(labels) == 0:
         return np.zeros(len(labels), bool)
@@ -46,8 +47,8 @@ def near_boundary(labels: np.ndarray, frames: int) -> np.ndarray:
 
 def labelled_windows(clip: EarClip, tolerance_frames: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A take at 30 fps -> its scored windows ``(N, 7)``, their labels ``(N,)`` and open-eye EAR ``(N,)``
-    (windows touching a frame without a face and frames labelled uncertain are left out; so are frames within
-    ``tolerance_frames`` of a labelled blink's first or last frame, when that is above 0)."""
+    (windows touching a frame without a face and frames labelled uncertain are left out; so are the
+    ``tolerance_frames`` frames on each side of where a labelled blink starts or ends, when that is above 0)."""
     ear = resample_series(clip.ear, clip.fps)
     labels = resample_series(clip.labels.astype(float), clip.fps) > 0.5
     ignore = (resample_series(_ignored(clip).astype(float), clip.fps) > 0) | near_boundary(labels, tolerance_frames)
@@ -109,8 +110,9 @@ def event_scores(clips: list[EarClip], detector) -> dict[str, float]:
 def window_scores(clips: list[EarClip], detector, tolerance_frames: int = 0) -> dict[str, float]:
     """Window-level precision, recall and F1: each scored 7-frame window (centre frame labelled blink or
     not, uncertain frames left out) classified on its own, with the take's open-eye EAR. With
-    ``tolerance_frames`` above 0, windows centred within that many frames of a labelled blink's first or last
-    frame are not scored either (where exactly a lid movement starts and ends is the annotator's call)."""
+    ``tolerance_frames`` above 0, the windows centred on that many frames on each side of where a labelled
+    blink starts or ends are not scored either (where exactly a lid movement starts and ends is the
+    annotator's call)."""
     tp = fp = fn = scored = 0
     for clip in clips:
         w, y, base = labelled_windows(clip, tolerance_frames)
@@ -162,8 +164,8 @@ def train_synthetic(seed: int = 0, real: list[EarClip] | None = None, real_weigh
 
 
 TOLERANCE_FRAMES = 2
-"""The second window convention leaves out windows centred within this many frames of a labelled blink's
-first or last frame (``window_scores``); the first scores every window."""
+"""The second window convention leaves out the windows centred on the frames, this many on each side of where a
+labelled blink starts or ends (``window_scores``); the first scores every window."""
 
 
 def scores(clips: list[EarClip], detector, threshold: ThresholdDetector) -> dict[str, dict[str, dict]]:
