@@ -136,15 +136,14 @@ DISTRACTOR_WEIGHT = 5.0
 never squints, so without it the real windows teach "EAR 0.2 is a blink". Both weights: the best window F1
 in two-fold cross-validation inside the training half of the pyblinker take among the pairs that report no
 blink in the synthetic squints and smiles of the tests and keep the talking-face clips' window F1 at least
-the previous classifier's (their hand labels mark a narrower span than pyblinker's; docs/blink.md)."""
+the previous classifier's (their hand labels mark a narrower span than pyblinker's; docs/blink.md,
+``bench/blink_weights.py``)."""
 
 
-def train_synthetic(seed: int = 0, real: list[EarClip] | None = None, real_weight: float = REAL_WEIGHT,
-                    distractor_weight: float = DISTRACTOR_WEIGHT) -> tuple[BlinkDetector, dict]:
-    """Train on 80 synthetic takes of 60 s (windows inside squints, smiles and glances weighted
-    ``distractor_weight``) and, if given, real labelled takes (each window weighted ``real_weight``); score on
-    held-out synthetic takes (with and without distractors) beside the best fixed threshold, chosen on further
-    takes."""
+def fit_mixed(seed: int = 0, real: list[EarClip] | None = None, real_weight: float = REAL_WEIGHT,
+              distractor_weight: float = DISTRACTOR_WEIGHT) -> BlinkDetector:
+    """The SVM on 80 synthetic takes of 60 s (windows inside squints, smiles and glances weighted
+    ``distractor_weight``) and, if given, real labelled takes (each window weighted ``real_weight``)."""
     rng = np.random.default_rng(seed)
     train = corpus(rng, 60, 60.0, distractors=True) + corpus(rng, 20, 60.0, distractors=False)
     w, y, base = training_windows(train)  # synthetic takes: 30 fps, no gaps, one window per frame
@@ -153,7 +152,14 @@ def train_synthetic(seed: int = 0, real: list[EarClip] | None = None, real_weigh
         rw, ry, rbase = training_windows(real)
         w, y, base = np.concatenate([w, rw]), np.concatenate([y, ry]), np.concatenate([base, rbase])
         weight = np.concatenate([weight, np.full(len(rw), float(real_weight))])
-    detector = fit_svm(w, y, base, seed=seed, sample_weight=weight)
+    return fit_svm(w, y, base, seed=seed, sample_weight=weight)
+
+
+def train_synthetic(seed: int = 0, real: list[EarClip] | None = None, real_weight: float = REAL_WEIGHT,
+                    distractor_weight: float = DISTRACTOR_WEIGHT) -> tuple[BlinkDetector, dict]:
+    """``fit_mixed``, scored on held-out synthetic takes (with and without distractors) beside the best fixed
+    threshold, chosen on further takes."""
+    detector = fit_mixed(seed, real, real_weight, distractor_weight)
     held_plain = corpus(np.random.default_rng(seed + 1000), 20, 60.0, distractors=False)
     held_distr = corpus(np.random.default_rng(seed + 2000), 20, 60.0, distractors=True)
     threshold = best_threshold(corpus(np.random.default_rng(seed + 3000), 20, 60.0, distractors=True))
