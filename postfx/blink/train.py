@@ -1,13 +1,13 @@
 """Train the blink SVM (linear kernel, C = 0.8 as the reference code, classes weighted by their inverse
 frequency: blink frames are rare) and evaluate it.
 
-    python -m postfx.blink.train --synthetic [--real LABELS.csv [--real-takes TAKE ...] [--real-weight 50]]
-        [--seed 0] [-o postfx/blink/data/default_svm.npz]
+    python -m postfx.blink.train --synthetic [--real LABELS.csv [--real-takes TAKE ...]] [--real-weight 5]
+        [--distractor-weight 5] [--seed 0] [-o postfx/blink/data/default_svm.npz]
     python -m postfx.blink.train --evaluate LABELS.csv [--model MODEL.npz]   # score on labelled takes
+    emoface blink train LABELS.csv -o MODEL.npz      # your own per-frame labels
 
 The shipped classifier: ``--synthetic --real labels_30fps.csv --real-takes first_half`` (the first 15 minutes
 of the pyblinker take, see docs/blink.md; its second half is the hold-out).
-    emoface blink train LABELS.csv -o MODEL.npz      # your own per-frame labels
 
 LABELS.csv columns: ``ear`` (per-frame EAR), ``label`` (1 = blink, 0 = not, -1 = uncertain: left out of
 training and scoring), optional ``fps`` (default 30; one value per take); several takes can be separated
@@ -64,19 +64,17 @@ def training_windows(clips: list[EarClip]) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 def fit_svm(w: np.ndarray, y: np.ndarray, open_ear: float | np.ndarray = TYPICAL_OPEN_EAR, c: float = 0.8,
-            seed: int = 0, blink_weight: float | None = None,
-            sample_weight: np.ndarray | None = None) -> BlinkDetector:
-    """Linear SVM on ``(N, 7)`` windows, ``(N,)`` labels and open-eye EAR. ``blink_weight``: the weight of a
-    blink window against a non-blink one's 1 (None: the inverse class frequencies, "balanced");
-    ``sample_weight``: ``(N,)`` per-window weights on top (to weigh real takes against synthetic ones)."""
+            seed: int = 0, sample_weight: np.ndarray | None = None) -> BlinkDetector:
+    """Linear SVM on ``(N, 7)`` windows, ``(N,)`` labels and open-eye EAR, the classes weighted by their
+    inverse frequency; ``sample_weight``: ``(N,)`` per-window weights on top (real takes against synthetic
+    ones, squint windows)."""
     from sklearn.svm import LinearSVC
 
     if y.all() or not y.any():
         raise InputError("training labels need both blink and non-blink frames")
     feats = window_features(w, open_ear)
     mean, scale = feats.mean(axis=0), feats.std(axis=0) + 1e-9
-    weights = "balanced" if blink_weight is None else {False: 1.0, True: float(blink_weight)}
-    svm = LinearSVC(C=c, random_state=seed, max_iter=20000, class_weight=weights)
+    svm = LinearSVC(C=c, random_state=seed, max_iter=20000, class_weight="balanced")
     svm.fit((feats - mean) / scale, y, sample_weight=sample_weight)
     return BlinkDetector(svm.coef_[0].astype(np.float64), float(svm.intercept_[0]), mean, scale)
 
