@@ -8,9 +8,9 @@ closures, 8 %: seven or more frames at the closed level, as in real takes), and 
 (100-300 ms); a quarter are partial (the lid stops 30-75 % of the way) and a tenth come as double
 blinks. Distractors lower the EAR for seconds without closing the lid: squints (to 0.17-0.26),
 smiles (to 0.19-0.28, the cheeks push the lower lid up) and downward glances (to 0.2-0.28, faster
-onset); people blink during them too. A frame is labelled blink while a blink has the lid at least
-5 % of the way from open to shut: real annotators mark the whole lid movement, from the first frame of
-closing to the last of reopening.
+onset); people blink during them too. A frame is labelled blink from when a blink has the lid 5 % of the
+way from open to shut until, reopening, it is back within 15 % of open: real annotators mark almost the
+whole lid movement, from the first frame of closing to late in the reopening.
 """
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ import numpy as np
 OPEN_EAR = (0.25, 0.35)
 CLOSED_EAR = (0.04, 0.14)
 LABEL_CLOSURE = 0.05
-"""A frame is a blink frame while a blink has the lid at least this far from open (0) to shut (1)."""
+"""A frame is a blink frame from when a blink has the lid this far from open (0) to shut (1) ..."""
+LABEL_REOPENED = 0.15
+"""... until, reopening, the lid is back within this of open: real annotations end while the EAR is still
+below open (the pyblinker take's last labelled frame: median 0.86 of the open level, first: 0.93)."""
 
 
 @dataclass
@@ -43,6 +46,15 @@ def label_runs(labels: np.ndarray, fps: float) -> list[tuple[float, float]]:
     starts = np.flatnonzero(~padded[:-1] & padded[1:])
     ends = np.flatnonzero(padded[:-1] & ~padded[1:])
     return [(s / fps, e / fps) for s, e in zip(starts, ends)]
+
+
+def distractor_frames(clip: EarClip) -> np.ndarray:
+    """``(N,)`` bool: frames inside a squint, smile or glance that are not labelled blink."""
+    t = np.arange(len(clip.ear)) / clip.fps
+    inside = np.zeros(len(t), bool)
+    for start_s, end_s in clip.distractors:
+        inside |= (t >= start_s) & (t < end_s)
+    return inside & ~np.asarray(clip.labels, bool)
 
 
 def _blink_closure(t: np.ndarray, onset: float, close: float, hold: float, reopen: float) -> np.ndarray:
@@ -134,7 +146,8 @@ def synth_clip(rng: np.random.Generator, duration_s: float = 60.0, fps: float = 
     eyes_open = open_ear * pose * (1 - lowering)
     shut = closed_ear * (1 + 0.15 * rng.standard_normal())  # the shut level varies a little per take
     ear = eyes_open + (np.minimum(shut, eyes_open) - eyes_open) * blink + _jitter(rng, len(t))
-    labels = blink >= LABEL_CLOSURE
+    reopening = np.concatenate([[False], np.diff(blink) < 0])
+    labels = (blink >= LABEL_CLOSURE) & ~(reopening & (blink < LABEL_REOPENED))
     return EarClip(np.clip(ear, 0.0, None), labels, fps, label_runs(labels, fps), spans)
 
 

@@ -9,8 +9,9 @@ fraction of the person's open-eye EAR, so a window entirely inside a long closur
 near 0.05-0.1, no dip to see) is still a blink. The open-eye EAR is a running high percentile of the
 series (``open_eye_baseline``): long enough that a closure of a second does not pull it down, short
 enough to follow head-pose drift. Windows that touch a frame without a face are never blinks. Only
-runs of consecutive positive frames (one-frame gaps closed) form an event, and only if the EAR dips
-there: back up on both sides (``is_dip``). The trained classifier is stored as plain arrays (``.npz``,
+runs of consecutive positive frames (one-frame gaps closed) form an event, split where the EAR comes back
+up between two closures (``split_at_reopenings``: a double blink), and only if the EAR dips there: back up
+on both sides (``is_dip``). The trained classifier is stored as plain arrays (``.npz``,
 no pickle).
 """
 from __future__ import annotations
@@ -137,13 +138,17 @@ def events_from_mask(mask: np.ndarray, fps30: float, src_fps: float, n_src: int)
     starts = np.flatnonzero(~padded[:-1] & padded[1:])
     ends = np.flatnonzero(padded[:-1] & ~padded[1:]) - 1
     for s, e in zip(starts, ends):
-        if e - s + 1 < MIN_RUN_FRAMES:
-            continue
-        start_s, end_s = s / fps30, (e + 1) / fps30
-        sf = min(int(round(start_s * src_fps)), n_src - 1)
-        ef = min(max(sf, int(round(end_s * src_fps)) - 1), n_src - 1)
-        events.append(BlinkEvent(sf, ef, start_s, end_s))
+        if e - s + 1 >= MIN_RUN_FRAMES:
+            events.append(_event(int(s), int(e), src_fps, n_src, fps30))
     return events
+
+
+def _event(start: int, end: int, src_fps: float, n_src: int, fps30: float = DETECTOR_FPS) -> BlinkEvent:
+    """Frames ``start..end`` (inclusive) at ``fps30`` -> an event in the source frame rate."""
+    start_s, end_s = start / fps30, (end + 1) / fps30
+    sf = min(int(round(start_s * src_fps)), n_src - 1)
+    ef = min(max(sf, int(round(end_s * src_fps)) - 1), n_src - 1)
+    return BlinkEvent(sf, ef, start_s, end_s)
 
 
 CONTEXT_FRAMES = 6
@@ -165,6 +170,30 @@ def is_dip(ear30: np.ndarray, start: int, end: int, context: int = CONTEXT_FRAME
     return not sides or float(np.nanmin(ear30[start:end + 1])) < ratio * min(sides)
 
 
+MIN_REOPENING = 0.3
+"""A candidate blink is split in two where the EAR rises between two closures by at least this fraction of the
+open-eye EAR above the lower closure on each side (a double blink; noise on a shut lid is far smaller)."""
+
+
+def split_at_reopenings(ear30: np.ndarray, open_ear: np.ndarray, start: int, end: int,
+                        min_rise: float = MIN_REOPENING) -> list[tuple[int, int]]:
+    """Frames ``start..end`` (inclusive, 30 fps) -> one or more (start, end) pieces, cut at the frame where the
+    EAR comes back up highest between two closures, if it rises by ``min_rise`` of the open-eye EAR above the
+    lowest EAR on both sides; pieces shorter than ``MIN_RUN_FRAMES`` are dropped. Recursive."""
+    seg = np.asarray(ear30[start:end + 1], dtype=np.float64)
+    if len(seg) < 2 * MIN_RUN_FRAMES + 1 or np.isnan(seg).any():
+        return [(start, end)] if end - start + 1 >= MIN_RUN_FRAMES else []
+    left_min = np.minimum.accumulate(seg)  # lowest EAR up to each frame
+    right_min = np.minimum.accumulate(seg[::-1])[::-1]  # lowest EAR from each frame on
+    rise = np.full(len(seg), -np.inf)
+    rise[1:-1] = seg[1:-1] - np.maximum(left_min[:-2], right_min[2:])  # above the lower closure on each side
+    k = int(np.argmax(rise))
+    if rise[k] < min_rise * float(open_ear[start + k]):
+        return [(start, end)]
+    return (split_at_reopenings(ear30, open_ear, start, start + k - 1, min_rise)
+            + split_at_reopenings(ear30, open_ear, start + k + 1, end, min_rise))
+
+
 class _Detector:
     require_dip = False
     """Drop candidate events that are no dip (``is_dip``)."""
@@ -183,13 +212,15 @@ class _Detector:
         w = windows(ear30)
         valid = ~np.isnan(w).any(axis=1)
         mask = np.zeros(len(w), bool)
+        base = open_eye_baseline(ear30)
         if valid.any():
-            mask[valid] = self.classify_windows(w[valid], open_eye_baseline(ear30)[valid])
+            mask[valid] = self.classify_windows(w[valid], base[valid])
         events = events_from_mask(mask, DETECTOR_FPS, fps, len(ear))
         if not self.require_dip:
             return events
-        return [e for e in events if is_dip(ear30, int(round(e.start_s * DETECTOR_FPS)),
-                                            int(round(e.end_s * DETECTOR_FPS)) - 1)]
+        pieces = [piece for e in events for piece in split_at_reopenings(
+            ear30, base, int(round(e.start_s * DETECTOR_FPS)), int(round(e.end_s * DETECTOR_FPS)) - 1)]
+        return [_event(s, e, fps, len(ear)) for s, e in pieces if is_dip(ear30, s, e)]
 
 
 @dataclass

@@ -1,9 +1,13 @@
 """Train the blink SVM (linear kernel, C = 0.8 as the reference code, classes weighted by their inverse
 frequency: blink frames are rare) and evaluate it.
 
-    python -m postfx.blink.train --synthetic [--seed 0] [-o postfx/blink/data/default_svm.npz]
+    python -m postfx.blink.train --synthetic [--real LABELS.csv [--real-takes TAKE ...]] [--real-weight 5]
+        [--distractor-weight 5] [--seed 0] [-o postfx/blink/data/default_svm.npz]
     python -m postfx.blink.train --evaluate LABELS.csv [--model MODEL.npz]   # score on labelled takes
     emoface blink train LABELS.csv -o MODEL.npz      # your own per-frame labels
+
+The shipped classifier: ``--synthetic --real labels_30fps.csv --real-takes first_half`` (the first 15 minutes
+of the pyblinker take, see docs/blink.md; its second half is the hold-out).
 
 LABELS.csv columns: ``ear`` (per-frame EAR), ``label`` (1 = blink, 0 = not, -1 = uncertain: left out of
 training and scoring), optional ``fps`` (default 30; one value per take); several takes can be separated
@@ -19,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from model.errors import InputError
-from postfx.blink.corpus import EarClip, corpus, label_runs
+from postfx.blink.corpus import EarClip, corpus, distractor_frames, label_runs
 from postfx.blink.detector import DETECTOR_FPS, TYPICAL_OPEN_EAR, BlinkDetector, BlinkEvent, ThresholdDetector, \
     open_eye_baseline, resample_series, window_features, windows
 
@@ -30,12 +34,24 @@ def _ignored(clip: EarClip) -> np.ndarray:
     return np.zeros(len(clip.ear), bool) if clip.ignore is None else np.asarray(clip.ignore, bool)
 
 
-def labelled_windows(clip: EarClip) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def near_boundary(labels: np.ndarray, frames: int) -> np.ndarray:
+    """``(N,)`` bool: the ``frames`` frames on each side of every change of label (a blink starting at frame
+    ``a``: ``a - frames .. a + frames - 1``)."""
+    labels = np.asarray(labels, bool)
+    if frames <= 0 or len(labels) == 0:
+        return np.zeros(len(labels), bool)
+    padded = np.pad(labels, frames, mode="edge")
+    view = np.lib.stride_tricks.sliding_window_view(padded, 2 * frames + 1)  # (N, 2 * frames + 1)
+    return view.min(axis=1) != view.max(axis=1)
+
+
+def labelled_windows(clip: EarClip, tolerance_frames: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A take at 30 fps -> its scored windows ``(N, 7)``, their labels ``(N,)`` and open-eye EAR ``(N,)``
-    (windows touching a frame without a face and frames labelled uncertain are left out)."""
+    (windows touching a frame without a face and frames labelled uncertain are left out; so are the
+    ``tolerance_frames`` frames on each side of where a labelled blink starts or ends, when that is above 0)."""
     ear = resample_series(clip.ear, clip.fps)
     labels = resample_series(clip.labels.astype(float), clip.fps) > 0.5
-    ignore = resample_series(_ignored(clip).astype(float), clip.fps) > 0
+    ignore = (resample_series(_ignored(clip).astype(float), clip.fps) > 0) | near_boundary(labels, tolerance_frames)
     w = windows(ear)
     keep = ~np.isnan(w).any(axis=1) & ~ignore
     return w[keep], labels[keep], open_eye_baseline(ear)[keep]
@@ -48,7 +64,10 @@ def training_windows(clips: list[EarClip]) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 def fit_svm(w: np.ndarray, y: np.ndarray, open_ear: float | np.ndarray = TYPICAL_OPEN_EAR, c: float = 0.8,
-            seed: int = 0) -> BlinkDetector:
+            seed: int = 0, sample_weight: np.ndarray | None = None) -> BlinkDetector:
+    """Linear SVM on ``(N, 7)`` windows, ``(N,)`` labels and open-eye EAR, the classes weighted by their
+    inverse frequency; ``sample_weight``: ``(N,)`` per-window weights on top (real takes against synthetic
+    ones, squint windows)."""
     from sklearn.svm import LinearSVC
 
     if y.all() or not y.any():
@@ -56,7 +75,7 @@ def fit_svm(w: np.ndarray, y: np.ndarray, open_ear: float | np.ndarray = TYPICAL
     feats = window_features(w, open_ear)
     mean, scale = feats.mean(axis=0), feats.std(axis=0) + 1e-9
     svm = LinearSVC(C=c, random_state=seed, max_iter=20000, class_weight="balanced")
-    svm.fit((feats - mean) / scale, y)
+    svm.fit((feats - mean) / scale, y, sample_weight=sample_weight)
     return BlinkDetector(svm.coef_[0].astype(np.float64), float(svm.intercept_[0]), mean, scale)
 
 
@@ -86,12 +105,15 @@ def event_scores(clips: list[EarClip], detector) -> dict[str, float]:
     return {**_prf(tp, fp, fn), "true_blinks": tp + fn, "detections": detections}
 
 
-def window_scores(clips: list[EarClip], detector) -> dict[str, float]:
+def window_scores(clips: list[EarClip], detector, tolerance_frames: int = 0) -> dict[str, float]:
     """Window-level precision, recall and F1: each scored 7-frame window (centre frame labelled blink or
-    not, uncertain frames left out) classified on its own, with the take's open-eye EAR."""
+    not, uncertain frames left out) classified on its own, with the take's open-eye EAR. With
+    ``tolerance_frames`` above 0, the windows centred on that many frames on each side of where a labelled
+    blink starts or ends are not scored either (where exactly a lid movement starts and ends is the
+    annotator's call)."""
     tp = fp = fn = scored = 0
     for clip in clips:
-        w, y, base = labelled_windows(clip)
+        w, y, base = labelled_windows(clip, tolerance_frames)
         pred = detector.classify_windows(w, base) if len(w) else np.zeros(0, bool)
         tp, fp, fn = tp + int(np.sum(pred & y)), fp + int(np.sum(pred & ~y)), fn + int(np.sum(~pred & y))
         scored += len(w)
@@ -104,12 +126,38 @@ def best_threshold(clips: list[EarClip]) -> ThresholdDetector:
     return ThresholdDetector(float(max(scores)[1]))
 
 
-def train_synthetic(seed: int = 0) -> tuple[BlinkDetector, dict]:
-    """Train on 80 synthetic takes of 60 s; score on held-out takes (with and without distractors) beside
-    the best fixed threshold, chosen on further takes."""
+REAL_WEIGHT = 5.0
+"""Weight of a real labelled window against a synthetic one's 1 when real takes join the training (the
+pyblinker training half has 27,000 windows, the synthetic corpus 144,000)."""
+DISTRACTOR_WEIGHT = 5.0
+"""Weight of a synthetic window inside a squint, smile or glance (and not in a blink): the real take's person
+never squints, so without it the real windows teach "EAR 0.2 is a blink". Both weights: the best window F1
+in two-fold cross-validation inside the training half of the pyblinker take among the pairs that report no
+blink in the synthetic squints and smiles of the tests and keep the talking-face clips' window F1 at least
+the previous classifier's (their hand labels mark a narrower span than pyblinker's; docs/blink.md,
+``bench/blink_weights.py``)."""
+
+
+def fit_mixed(seed: int = 0, real: list[EarClip] | None = None, real_weight: float = REAL_WEIGHT,
+              distractor_weight: float = DISTRACTOR_WEIGHT) -> BlinkDetector:
+    """The SVM on 80 synthetic takes of 60 s (windows inside squints, smiles and glances weighted
+    ``distractor_weight``) and, if given, real labelled takes (each window weighted ``real_weight``)."""
     rng = np.random.default_rng(seed)
     train = corpus(rng, 60, 60.0, distractors=True) + corpus(rng, 20, 60.0, distractors=False)
-    detector = fit_svm(*training_windows(train), seed=seed)
+    w, y, base = training_windows(train)  # synthetic takes: 30 fps, no gaps, one window per frame
+    weight = np.where(np.concatenate([distractor_frames(clip) for clip in train]), float(distractor_weight), 1.0)
+    if real:
+        rw, ry, rbase = training_windows(real)
+        w, y, base = np.concatenate([w, rw]), np.concatenate([y, ry]), np.concatenate([base, rbase])
+        weight = np.concatenate([weight, np.full(len(rw), float(real_weight))])
+    return fit_svm(w, y, base, seed=seed, sample_weight=weight)
+
+
+def train_synthetic(seed: int = 0, real: list[EarClip] | None = None, real_weight: float = REAL_WEIGHT,
+                    distractor_weight: float = DISTRACTOR_WEIGHT) -> tuple[BlinkDetector, dict]:
+    """``fit_mixed``, scored on held-out synthetic takes (with and without distractors) beside the best fixed
+    threshold, chosen on further takes."""
+    detector = fit_mixed(seed, real, real_weight, distractor_weight)
     held_plain = corpus(np.random.default_rng(seed + 1000), 20, 60.0, distractors=False)
     held_distr = corpus(np.random.default_rng(seed + 2000), 20, 60.0, distractors=True)
     threshold = best_threshold(corpus(np.random.default_rng(seed + 3000), 20, 60.0, distractors=True))
@@ -119,18 +167,28 @@ def train_synthetic(seed: int = 0) -> tuple[BlinkDetector, dict]:
     return detector, report
 
 
+TOLERANCE_FRAMES = 2
+"""The second window convention leaves out the windows centred on the frames, this many on each side of where a
+labelled blink starts or ends (``window_scores``); the first scores every window."""
+
+
 def scores(clips: list[EarClip], detector, threshold: ThresholdDetector) -> dict[str, dict[str, dict]]:
-    """{"svm"|"threshold": {"windows"|"events": precision, recall, f1, counts}}."""
-    return {kind: {"windows": window_scores(clips, det), "events": event_scores(clips, det)}
+    """{"svm"|"threshold": {"windows"|"windows_tolerant"|"events": precision, recall, f1, counts}}."""
+    return {kind: {"windows": window_scores(clips, det),
+                   "windows_tolerant": window_scores(clips, det, TOLERANCE_FRAMES),
+                   "events": event_scores(clips, det)}
             for kind, det in (("svm", detector), ("threshold", threshold))}
+
+
+def _prf_text(m: dict) -> str:
+    return f"P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f}"
 
 
 def _print_scores(name: str, report: dict) -> None:
     for kind, by_level in report.items():
-        w, e = by_level["windows"], by_level["events"]
-        print(f"{name:<14} {kind:<10} windows P {w['precision']:.3f} R {w['recall']:.3f} F1 {w['f1']:.3f} | "
-              f"events P {e['precision']:.3f} R {e['recall']:.3f} F1 {e['f1']:.3f} "
-              f"({e['true_blinks']} blinks, {e['detections']} detections)")
+        w, t, e = by_level["windows"], by_level["windows_tolerant"], by_level["events"]
+        print(f"{name:<14} {kind:<10} windows {_prf_text(w)} | windows +-{TOLERANCE_FRAMES} {_prf_text(t)} | "
+              f"events {_prf_text(e)} ({e['true_blinks']} blinks, {e['detections']} detections)")
 
 
 def read_labels(path: str | Path) -> list[EarClip]:
@@ -156,9 +214,30 @@ def read_labels(path: str | Path) -> list[EarClip]:
     return clips
 
 
+def take_names(path: str | Path) -> list[str]:
+    """The take names of a labels CSV in the order ``read_labels`` returns the takes ("" without a column)."""
+    with Path(path).open() as fh:
+        return list(dict.fromkeys(row.get("take", "") for row in csv.DictReader(fh)))
+
+
+def _select_takes(path: Path, wanted: list[str] | None) -> list[EarClip]:
+    clips, names = read_labels(path), take_names(path)
+    if not wanted:
+        return clips
+    missing = set(wanted) - set(names)
+    if missing:
+        raise InputError(f"{path}: no take named {', '.join(sorted(missing))} (takes: {', '.join(names)})")
+    return [clip for clip, name in zip(clips, names) if name in wanted]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--synthetic", action="store_true", help="train on the synthetic physiological corpus")
+    ap.add_argument("--real", type=Path, metavar="LABELS.csv", help="with --synthetic: real labelled takes to add")
+    ap.add_argument("--real-takes", nargs="+", metavar="TAKE", help="only these takes of --real (default: all)")
+    ap.add_argument("--real-weight", type=float, default=REAL_WEIGHT, help="weight of a real window (synthetic: 1)")
+    ap.add_argument("--distractor-weight", type=float, default=DISTRACTOR_WEIGHT,
+                    help="weight of a synthetic window inside a squint, smile or glance")
     ap.add_argument("--evaluate", type=Path, metavar="LABELS.csv", help="score a classifier on labelled takes")
     ap.add_argument("--model", type=Path, help="classifier to evaluate (default: the shipped one)")
     ap.add_argument("--threshold", type=float, default=0.2, help="fixed EAR threshold shown beside the SVM")
@@ -167,9 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.evaluate:
         detector = BlinkDetector.load(args.model) if args.model else BlinkDetector.default()
-        clips = read_labels(args.evaluate)
-        with args.evaluate.open() as fh:
-            names = list(dict.fromkeys(row.get("take", "") for row in csv.DictReader(fh)))
+        clips, names = read_labels(args.evaluate), take_names(args.evaluate)
         for name, clip in zip(names, clips):
             _print_scores(name or "take", scores([clip], detector, ThresholdDetector(args.threshold)))
         if len(clips) > 1:
@@ -177,7 +254,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.synthetic:
         ap.error("use --synthetic or --evaluate (or `emoface blink train LABELS.csv` for your own labels)")
-    detector, report = train_synthetic(args.seed)
+    real = None
+    if args.real:
+        real = _select_takes(args.real, args.real_takes)
+    detector, report = train_synthetic(args.seed, real, args.real_weight, args.distractor_weight)
     detector.save(args.output)
     print(f"wrote {args.output}; best fixed threshold {report['threshold']:.2f}")
     for name in ("plain", "distractors"):

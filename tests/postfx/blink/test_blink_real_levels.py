@@ -161,13 +161,14 @@ def test_classifiers_of_other_feature_versions_are_refused(tmp_path):
 
 def test_synthetic_takes_have_real_levels_long_closures_and_partial_blinks():
     clips = corpus(np.random.default_rng(4), 30, 60.0, distractors=False)
-    opens, shuts, first, long_closures = [], [], [], 0
+    opens, shuts, first, last, long_closures = [], [], [], [], 0
     for clip in clips:
         opens.append(np.percentile(clip.ear, 80))
         for s, e in label_runs(clip.labels, clip.fps):
             seg = clip.ear[int(round(s * 30)):int(round(e * 30))]
             shuts.append(np.convolve(seg, np.ones(3) / 3, mode="valid").min() if len(seg) >= 3 else seg.min())
             first.append(seg[0] / opens[-1])
+            last.append(seg[-1] / opens[-1])
             long_closures += int(np.sum(seg < 0.17) >= 20)  # shut for two thirds of a second or more
         assert clip.labels.any() and not clip.labels.all()
     shuts = np.array(shuts)
@@ -176,6 +177,7 @@ def test_synthetic_takes_have_real_levels_long_closures_and_partial_blinks():
     assert np.percentile(full, 5) > CLOSED_EAR[0] - 0.01 and np.percentile(full, 50) < CLOSED_EAR[1]  # absolute
     assert long_closures >= 15 and np.sum(shuts > 0.17) >= 20  # long closures and partial blinks
     assert np.median(first) > 0.7  # labels start where the lid starts to move, as annotators mark them
+    assert 0.75 < np.median(last) < np.median(first)  # and end late in the reopening (pyblinker: 0.86 vs 0.93)
     squinting = synth_clip(np.random.default_rng(5), 60.0)
     assert squinting.distractors and all(e - s >= 0.5 for s, e in squinting.distractors)
 
@@ -192,9 +194,59 @@ def test_detect_gives_the_classifier_the_series_own_open_eye_level(monkeypatch):
 
 
 def test_shipped_classifier_on_real_labelled_ear():
-    """6 minutes of one person's real EAR with 42 manually annotated blinks (BSD-3, see data/NOTICE.md)."""
+    """6 minutes of one person's real EAR with 42 manually annotated blinks (BSD-3, see data/NOTICE.md), held
+    out: the excerpt (seconds 1400-1760) lies in the second half of the take; the shipped classifier was trained
+    on the first (0-899 s). Measured (docs/blink.md): windows P 0.910 R 0.747 F1 0.820, windows +-2 F1 0.907,
+    events P 1.000 R 1.000 with 47 detections (the previous classifier: windows F1 0.792, +-2 0.878)."""
     clips = read_labels(EXCERPT)
     det = BlinkDetector.default()
     events, windows = event_scores(clips, det), window_scores(clips, det)
+    tolerant = window_scores(clips, det, tolerance_frames=2)
     assert events["true_blinks"] == 42 and events["precision"] == 1.0 and events["recall"] >= 0.97
-    assert windows["precision"] > 0.8 and windows["f1"] > 0.75
+    assert events["detections"] <= 50  # a blink split in two now and then, never many
+    assert windows["precision"] > 0.88 and windows["f1"] > 0.80 and tolerant["f1"] > 0.88
+
+
+def test_a_double_blink_is_two_events_and_a_noisy_long_closure_one():
+    det = BlinkDetector.default()
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        ear = _take(rng, 6.0)
+        # closes, reopens to 0.7 of open for one frame, closes again (as in a talking-face clip, 25 fps)
+        ear[80:93] = [0.22, 0.12, 0.07, 0.08, 0.15, 0.21, 0.15, 0.08, 0.07, 0.1, 0.16, 0.22, 0.26]
+        events = det.detect(ear, 30.0)
+        assert len(events) == 2, (seed, events)
+        assert events[0].end_frame < 86 and events[1].start_frame > 84
+        long = _take(rng, 6.0)
+        long[80:83], long[113:117] = [0.22, 0.12, 0.08], [0.12, 0.18, 0.24, 0.28]
+        long[83:113] = 0.07 + rng.normal(0, 0.012, 30)  # 1 s shut, landmark jitter on the shut lid
+        assert len(det.detect(long, 30.0)) == 1, seed
+
+
+def test_tolerant_window_scoring_leaves_out_frames_next_to_label_boundaries():
+    from postfx.blink.train import near_boundary
+
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0], bool)
+    assert near_boundary(labels, 0).sum() == 0
+    assert np.flatnonzero(near_boundary(labels, 1)).tolist() == [3, 4, 8, 9]
+    assert np.flatnonzero(near_boundary(labels, 2)).tolist() == [2, 3, 4, 5, 7, 8, 9, 10]
+    ear = np.r_[np.full(30, 0.3), [0.28, 0.2, 0.1, 0.06, 0.1, 0.2, 0.28], np.full(30, 0.3)]
+    lab = np.zeros(len(ear), bool)
+    lab[29:38] = True  # a label two frames wider than the dip on each side
+    clip = read_labels_from(ear, lab)
+    w, y, _ = labelled_windows(clip, 2)
+    assert len(w) == len(ear) - 8 and y.sum() == 5
+
+
+def read_labels_from(ear: np.ndarray, labels: np.ndarray):
+    from postfx.blink.corpus import EarClip
+
+    return EarClip(ear, labels, 30.0, label_runs(labels, 30.0))
+
+
+def test_unknown_real_takes_are_refused_before_training(tmp_path):
+    from postfx.blink.train import main
+
+    (tmp_path / "l.csv").write_text("take,ear,label\na,0.3,0\na,0.1,1\n")
+    with pytest.raises(InputError, match="no take named b"):
+        main(["--synthetic", "--real", str(tmp_path / "l.csv"), "--real-takes", "b", "-o", str(tmp_path / "m.npz")])
