@@ -114,18 +114,21 @@ class InferenceEngine:
         return list(self.model.encode_audio(a).numpy())
 
     @torch.inference_mode()
-    def head_many(self, windows: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+    def head_many(self, windows: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                  rows: slice | None = None) -> list[np.ndarray]:
         """:meth:`head` of several ``(features, weights, intensity)`` windows of equal length in one pass."""
         f, w, i = (torch.from_numpy(np.stack([np.asarray(x[k], dtype=np.float32) for x in windows]))
                    for k in range(3))  # (B, T, C), (B, T, 7), (B, T)
-        return list(self.model.head(f, w, i).numpy())
+        return list(self.model.head(f, w, i, rows=rows).numpy())
 
     @torch.inference_mode()
-    def head(self, features: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
-        """Audio2Rig only: ``(T, audio_width)`` features + ``(T, 7)``/``(T,)`` emotion -> ``(T, 174)``."""
+    def head(self, features: np.ndarray, weights: np.ndarray, intensity: np.ndarray,
+             rows: slice | None = None) -> np.ndarray:
+        """Audio2Rig only: ``(T, audio_width)`` features + ``(T, 7)``/``(T,)`` emotion -> ``(T, 174)``
+        (``(R, 174)`` for the frames ``rows`` only, seeing all T)."""
         f, w, i = (torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None]
                    for x in (features, weights, intensity))
-        return self.model.head(f, w, i)[0].numpy()
+        return self.model.head(f, w, i, rows=rows)[0].numpy()
 
     def infer(self, audio: np.ndarray, weights: np.ndarray, intensity: np.ndarray,
               progress: Callable[[int, int], None] | None = None,

@@ -46,6 +46,13 @@ class EncoderLayer(nn.TransformerEncoderLayer):
         x = self.norm1(src + self._sa_block(src, src_mask, src_key_padding_mask, is_causal=is_causal))
         return self.norm2(x + self._ff_block(x))
 
+    def forward_rows(self, src: torch.Tensor, rows: slice) -> torch.Tensor:
+        """:meth:`forward` for the frames ``rows`` only, attending to every frame of ``src`` ``(B, T, D)``:
+        the same values for those rows at a fraction of the cost when only they are wanted."""
+        q = src[:, rows]  # (B, R, D)
+        x = self.norm1(q + self.dropout1(self.self_attn(q, src, src, need_weights=False)[0]))
+        return self.norm2(x + self._ff_block(x))
+
 
 class EmoFace(nn.Module):
     """Audio + per-frame emotion -> 174 face-board controls per frame."""
@@ -79,10 +86,12 @@ class EmoFace(nn.Module):
         return self.emotion(code)
 
     def head(self, features: torch.Tensor, weights: torch.Tensor, intensity: torch.Tensor,
-             frame_offset: int = 0) -> torch.Tensor:
+             frame_offset: int = 0, rows: slice | None = None) -> torch.Tensor:
         """Audio2Rig: ``(B, T, audio_width)`` features + emotion -> ``(B, T, 174)``.
 
         ``frame_offset`` is the index of the first frame in its positional table (0 for a clip).
+        ``rows``: only these frames are wanted (``(B, R, 174)`` returned); every frame is still seen,
+        but the last layer and the output run on these rows only (a stream step's new frames).
         """
         b, t, _ = features.shape
         x = self.in_fn(features)  # (B, T, D)
@@ -93,9 +102,13 @@ class EmoFace(nn.Module):
         x = x + self.emotion_code(weights, intensity)
         if self.config.reference_compat:
             x = self.encoder(x.reshape(b * t, 1, -1)).reshape(b, t, -1)  # each frame alone, as the reference
-        else:
-            x = self.encoder(x)  # (B, T, D), attention over time
-        return self.out_fn(x)
+            return self.out_fn(x if rows is None else x[:, rows])
+        if rows is None:
+            return self.out_fn(self.encoder(x))  # (B, T, D), attention over time
+        *first, last = self.encoder.layers
+        for layer in first:
+            x = layer(x)
+        return self.out_fn(last.forward_rows(x, rows))  # (B, R, 174)
 
     def forward(self, audio: torch.Tensor, weights: torch.Tensor, intensity: torch.Tensor) -> torch.Tensor:
         """``(B, n)`` audio, ``(B, T, 7)`` weights, ``(B, T)`` intensity -> ``(B, T, 174)``."""

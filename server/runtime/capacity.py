@@ -33,21 +33,24 @@ class StepShapes:
 
     encoder_samples: int
     head_frames: int
+    head_rows: slice | None  # the frames of the head window a step keeps
     postfx_s: float  # CPU seconds of one step's work outside the model (post-processing, bookkeeping)
 
 class _Recorder:
     """Stands in for the pipeline: records the windows a stream asks for, returns zeros."""
 
     def __init__(self, width: int):
-        self.width, self.encoder_samples, self.head_frames = width, 0, 0
+        self.width, self.encoder_samples, self.head_frames, self.head_rows = width, 0, 0, None
 
     def encode_step(self, audio: np.ndarray) -> np.ndarray:
         self.encoder_samples = len(audio)
         return np.zeros((frame_count(len(audio)), self.width), np.float32)
 
-    def head_step(self, features: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
-        self.head_frames = len(features)
-        return np.zeros((len(features), len(rig())), np.float32)
+    def head_step(self, features: np.ndarray, weights: np.ndarray, intensity: np.ndarray,
+                  rows: slice | None = None) -> np.ndarray:
+        self.head_frames, self.head_rows = len(features), rows
+        n = len(features) if rows is None else rows.stop - rows.start
+        return np.zeros((n, len(rig())), np.float32)
 
 def step_shapes(width: int, lookahead_s: float, config: StreamConfig = StreamConfig()) -> StepShapes:
     """The windows of a steady-state step for streams of ``lookahead_s`` (default options)."""
@@ -59,7 +62,8 @@ def step_shapes(width: int, lookahead_s: float, config: StreamConfig = StreamCon
     t0 = time.perf_counter()
     for i in range(len(audio) - 10 * step, len(audio), step):
         session.push(audio[i : i + step])
-    return StepShapes(recorder.encoder_samples, recorder.head_frames, (time.perf_counter() - t0) / 10)
+    return StepShapes(recorder.encoder_samples, recorder.head_frames, recorder.head_rows,
+                      (time.perf_counter() - t0) / 10)
 
 def batch_step_s(engine: InferenceEngine, shapes: StepShapes, streams: int) -> float:
     """Median wall time of one batched step (encoder + head) for ``streams`` streams."""
@@ -73,7 +77,7 @@ def batch_step_s(engine: InferenceEngine, shapes: StepShapes, streams: int) -> f
     for _ in range(_REPEATS + 1):  # the first pass warms up
         t0 = time.perf_counter()
         engine.encode_many([audio] * streams)
-        engine.head_many([(feats, weights, intensity)] * streams)
+        engine.head_many([(feats, weights, intensity)] * streams, shapes.head_rows)
         times.append(time.perf_counter() - t0)
     return statistics.median(times[1:])
 

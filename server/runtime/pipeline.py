@@ -88,9 +88,11 @@ class Pipeline:
         """Speech-encoder features of one stream window: real time, batched with other streams' steps."""
         return self.scheduler.encode(audio)
 
-    def head_step(self, features: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
-        """Audio2Rig on one stream window of features: real time, batched with other streams' steps."""
-        return self.scheduler.head(features, weights, intensity)
+    def head_step(self, features: np.ndarray, weights: np.ndarray, intensity: np.ndarray,
+                  rows: slice | None = None) -> np.ndarray:
+        """Audio2Rig on one stream window of features (the frames ``rows`` of it): real time, batched with
+        other streams' steps."""
+        return self.scheduler.head(features, weights, intensity, rows)
 
     def animate(self, audio: np.ndarray, emotion: EmotionTrack, options: RequestOptions = RequestOptions(),
                 progress: Progress | None = None) -> Animation:

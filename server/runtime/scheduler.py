@@ -79,13 +79,15 @@ class ModelSlot:
 class _Job:
     kind: str  # "encode" | "head"
     args: tuple
+    rows: slice | None = None  # head: the frames wanted
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
 
     @property
     def key(self) -> tuple:
-        return (self.kind, *(np.shape(a) for a in self.args))
+        rows = None if self.rows is None else (self.rows.start, self.rows.stop)
+        return (self.kind, rows, *(np.shape(a) for a in self.args))
 
 
 class ModelScheduler:
@@ -108,9 +110,10 @@ class ModelScheduler:
         """Speech-encoder features of one stream window ``(n,)`` -> ``(frame_count(n), width)``."""
         return self._submit(_Job("encode", (np.asarray(audio, np.float32),)))
 
-    def head(self, features: np.ndarray, weights: np.ndarray, intensity: np.ndarray) -> np.ndarray:
-        """Audio2Rig on one stream window -> ``(T, 174)``."""
-        return self._submit(_Job("head", (features, weights, intensity)))
+    def head(self, features: np.ndarray, weights: np.ndarray, intensity: np.ndarray,
+             rows: slice | None = None) -> np.ndarray:
+        """Audio2Rig on one stream window -> ``(T, 174)``, or ``(R, 174)`` for the frames ``rows``."""
+        return self._submit(_Job("head", (features, weights, intensity), rows))
 
     def _submit(self, job: _Job) -> np.ndarray:
         with self._cond:
@@ -151,7 +154,7 @@ class ModelScheduler:
             if batch[0].kind == "encode":
                 results = self.engine.encode_many([j.args[0] for j in batch])
             else:
-                results = self.engine.head_many([j.args for j in batch])
+                results = self.engine.head_many([j.args for j in batch], batch[0].rows)
             for job, result in zip(batch, results):
                 job.result = result
         except BaseException as exc:  # every caller of the batch gets the failure

@@ -136,8 +136,8 @@ class StreamSession:
         start = max(self._feat_offset, (self._raw_done - head_ctx) // ALIGN_FRAMES * ALIGN_FRAMES)
         feats = np.concatenate([self._feats[start - self._feat_offset :], provisional])  # frames start..window_end
         weights, intensity = self.track.at_frames(len(feats), FPS, start_frame=start)
-        out = self.pipeline.head_step(feats, weights, intensity)  # (n, 174): frame start + i
-        result = out[self._raw_done - start : end - start]
+        # (end - raw_done, 174): the step's new frames, seeing frames start..window_end
+        result = self.pipeline.head_step(feats, weights, intensity, slice(self._raw_done - start, end - start))
         self._raw_done = end
         self._trim(head_ctx)
         return result

@@ -107,3 +107,25 @@ def test_whisper_encoder_accepts_short_input_and_rejects_over_30_s():
         assert model.encode_audio(torch.zeros(1, 1000)).shape == (1, 3, 64)
         with pytest.raises(ValueError, match="exceeds"):
             model.encode_audio(torch.zeros(1, 16000 * 31))
+
+
+@pytest.mark.parametrize("compat", [False, True])
+def test_head_rows_equal_the_same_rows_of_the_whole_window(compat):
+    """A stream step keeps a few frames of its window: computing only those in the last layer gives the
+    values the whole window has there (every frame is still attended to)."""
+    from dataclasses import replace
+
+    model = make_tiny_model(replace(TINY_CONFIG, reference_compat=compat)).eval()
+    g = torch.Generator().manual_seed(0)
+    feats = torch.randn(3, 40, TINY_CONFIG.audio_width, generator=g)
+    weights = torch.softmax(torch.randn(3, 40, 7, generator=g), -1)
+    intensity = torch.rand(3, 40, generator=g)
+    with torch.no_grad():
+        whole = model.head(feats, weights, intensity)
+        part = model.head(feats, weights, intensity, rows=slice(30, 36))
+        changed = feats.clone()
+        changed[:, 0] += 1.0  # a frame outside the rows: the rows see it unless each frame is alone
+        part_changed = model.head(changed, weights, intensity, rows=slice(30, 36))
+    assert part.shape == (3, 6, 174)
+    torch.testing.assert_close(part, whole[:, 30:36], atol=1e-5, rtol=1e-5)
+    assert torch.equal(part_changed, part) == compat

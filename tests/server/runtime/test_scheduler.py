@@ -107,6 +107,7 @@ def test_step_shapes_match_the_stream_geometry_by_hand():
     to 6 frames: 36 frames before the step, to 9 after its start: 45 frames = 0.75 s = 12000 samples."""
     shapes = step_shapes(64, 0.1, StreamConfig())
     assert (shapes.encoder_samples, shapes.head_frames) == (12000, 99)
+    assert shapes.head_rows == slice(90, 96)  # only the step's 6 new frames leave the last layer
 
 
 def test_measured_capacity_is_the_most_streams_within_the_budget(pipeline):
