@@ -33,14 +33,14 @@ def emoface(*args, subprocess: bool = False, timeout_s: float = 300, cwd=None, e
     """Run ``emoface ARGS...`` and capture its text output, exit code, stdout and stderr.
 
     By default the command runs **in this process** (``server.cli.main.main(argv)``): no interpreter
-    start-up or imports per call (seconds each). It behaves like the process would where a test can tell:
-    stdout and stderr are whatever ``sys.stdout``/``sys.stderr`` receive during the call (tqdm, logging and
-    argparse write there at call time), the exit code comes from ``main``'s return value or ``SystemExit``
-    (argparse's usage errors are 2, a string code is printed and is 1), an uncaught exception is a
-    traceback on stderr and code 1, ``cwd`` is entered and left, ``env`` replaces the environment for the
-    call as it would for a process (and any change the command makes to ``os.environ`` is undone), and
-    the logging configuration, torch's thread count, ``sys.argv`` and the warning filters are put back
-    afterwards. ``timeout_s`` and ``input`` only apply to a subprocess.
+    start-up or imports per call (1 to 1.5 s each measured on 2 busy cores, more cold). It behaves like
+    the process would where a test can tell: stdout and stderr are whatever ``sys.stdout``/``sys.stderr``
+    receive during the call (tqdm, logging and argparse write there at call time), the exit code comes
+    from ``main``'s return value or ``SystemExit`` (argparse's usage errors are 2, a string code is printed
+    and is 1), an uncaught exception is a traceback on stderr and code 1, ``cwd`` is entered and left,
+    ``env`` replaces the environment for the call as it would for a process (and any change the command
+    makes to ``os.environ`` is undone), and the logging configuration, torch's thread count, ``sys.argv``
+    and the warning filters are put back afterwards. ``timeout_s`` and ``input`` only apply to a subprocess.
 
     ``subprocess=True`` starts a real process (``python -m server.cli``) instead; use it where the process
     itself is under test: start-up and imports, signals, process death, the console entry point, pipes.

@@ -110,7 +110,8 @@ def test_a_bad_line_fails_alone(tmp_path, tiny_checkpoint):
 @pytest.mark.slow
 def test_cli_exit_codes(tmp_path, tiny_checkpoint):
     rows = _make_lines(tmp_path, 1)
-    ok = emoface("bake", _write_jsonl(tmp_path / "m.jsonl", rows), "-o", tmp_path / "o", "--checkpoint", tiny_checkpoint)
+    ok = emoface("bake", _write_jsonl(tmp_path / "m.jsonl", rows), "-o", tmp_path / "o", "--checkpoint",
+                 tiny_checkpoint)
     assert ok.returncode == 0, ok.stderr
     assert "1 baked, 0 skipped" in ok.stdout
     (tmp_path / "bad.wav").write_bytes(b"RIFF garbage")
