@@ -15,11 +15,12 @@ class Progress:
     skipped, failed: lines settled before baking starts (unchanged; unreadable audio).
     """
 
-    def __init__(self, total_lines: int, total_audio_s: float, stream: TextIO = sys.stderr,
+    def __init__(self, total_lines: int, total_audio_s: float, stream: TextIO | None = None,
                  interval_s: float = 10.0, skipped: int = 0, failed: int = 0):
         self.total_lines, self.total_audio_s = total_lines, total_audio_s
         self.baked, self.skipped, self.failed = 0, skipped, failed
         self.audio_s = 0.0
+        stream = sys.stderr if stream is None else stream  # the stderr of the moment, not of the import
         self.stream, self.interval_s = stream, interval_s
         self.start = self._last = time.monotonic()
         self._bar = None

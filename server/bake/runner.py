@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -74,7 +73,8 @@ class _Planned:
     audio_s: float
 
 
-def run_bake(cfg: BakeConfig, stream: TextIO = sys.stderr) -> BakeSummary:
+def run_bake(cfg: BakeConfig, stream: TextIO | None = None) -> BakeSummary:
+    """Bake the manifest of ``cfg``; progress goes to ``stream`` (default: ``sys.stderr`` at call time)."""
     start = time.monotonic()
     lines = read_manifest(cfg.manifest, require_audio=True)  # every problem before anything is baked
     model_id = checkpoint_id(cfg.checkpoint)

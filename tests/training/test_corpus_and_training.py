@@ -1,14 +1,13 @@
 """Corpus factory, datasets, training and evaluation on small real data (Piper and espeak-ng speech, real models)."""
 import dataclasses
 import json
-import subprocess
 
 import numpy as np
 import pytest
 import soundfile as sf
 import torch
 
-from emoface_testing import EMOFACE
+from emoface_testing import emoface
 from model.constants import frame_count
 from model.errors import InputError
 from training.corpus.ipa import ipa_to_spans
@@ -35,8 +34,7 @@ def test_coverage_sentences_beat_the_dialogue_lines():
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     out = tmp_path_factory.mktemp("corpus")
-    proc = subprocess.run([*EMOFACE, "corpus", "build", "--out", str(out), "--count", "10", "--espeak-count", "5"],
-                          capture_output=True, text=True, timeout=600)
+    proc = emoface("corpus", "build", "--out", out, "--count", 10, "--espeak-count", 5)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return out
 
@@ -58,8 +56,7 @@ def test_corpus_files_agree_and_build_resumes(corpus):
             assert u.phones[-1].end_s <= len(audio) / 16000 - 0.85 * silence["trail_s"] + 0.03
         else:
             assert u.phones == []
-    again = subprocess.run([*EMOFACE, "corpus", "build", "--out", str(corpus), "--count", "10", "--espeak-count", "5"],
-                           capture_output=True, text=True, timeout=600)
+    again = emoface("corpus", "build", "--out", corpus, "--count", 10, "--espeak-count", 5)
     assert "added 0 utterances" in again.stdout
     assert len((corpus / "manifest.jsonl").read_text().splitlines()) == 15
 
@@ -152,8 +149,7 @@ def test_forced_alignment_of_a_recording_with_its_transcript(tmp_path):
     from pathlib import Path
 
     sample = Path(__file__).resolve().parents[2] / "docs" / "samples" / "hello.wav"
-    proc = subprocess.run([*EMOFACE, "corpus", "align", str(sample), "--text", HELLO_TEXT, "-o", str(tmp_path / "p.json")],
-                          capture_output=True, text=True, timeout=120)
+    proc = emoface("corpus", "align", sample, "--text", HELLO_TEXT, "-o", tmp_path / "p.json")
     assert proc.returncode == 0, proc.stderr
     from training.phones import load_alignment
 
@@ -165,13 +161,11 @@ def test_forced_alignment_of_a_recording_with_its_transcript(tmp_path):
     (tmp_path / "rec").mkdir()
     (tmp_path / "rec" / "line.wav").write_bytes(sample.read_bytes())
     (tmp_path / "rec" / "line.txt").write_text(HELLO_TEXT)
-    imported = subprocess.run([*EMOFACE, "corpus", "import", str(tmp_path / "rec"), "--out", str(tmp_path / "c")],
-                              capture_output=True, text=True, timeout=120)
+    imported = emoface("corpus", "import", tmp_path / "rec", "--out", tmp_path / "c")
     assert imported.returncode == 0, imported.stderr
     [utt] = read_corpus(tmp_path / "c", "val")
     assert utt.utt_id == "rec_line" and utt.num_frames == frame_count(int(len(audio) * 16000 / rate))
-    bad = subprocess.run([*EMOFACE, "corpus", "align", str(sample), "--text", "...", "-o", str(tmp_path / "q.json")],
-                         capture_output=True, text=True, timeout=120)
+    bad = emoface("corpus", "align", sample, "--text", "...", "-o", tmp_path / "q.json")
     assert bad.returncode == 2 and "no words" in bad.stderr
 
 
@@ -221,20 +215,19 @@ def test_shipped_checkpoint_carries_commands_corpus_licences_and_evaluation(corp
     config.write_text(json.dumps({"corpus": str(corpus), "out": str(tmp_path / "run"), "max_steps": 2,
                                   "batch_size": 2, "crop_frames": 60, "eval_every": 2, "variants": 1,
                                   "cache_dir": str(tmp_path / "cache")}))
-    trained = subprocess.run([*EMOFACE, "train", str(config)], capture_output=True, text=True, timeout=600)
+    trained = emoface("train", config)
     assert trained.returncode == 0, trained.stderr[-2000:]
     run_model = tmp_path / "run" / "model.safetensors"
     report = tmp_path / "eval.json"
-    evaluated = subprocess.run([*EMOFACE, "evaluate", "--checkpoint", str(run_model), "--corpus", str(corpus),
-                                "--max-utterances", "1", "--json", str(report)], capture_output=True, text=True,
-                               timeout=600)
+    evaluated = emoface("evaluate", "--checkpoint", run_model, "--corpus", corpus, "--max-utterances", 1, "--json",
+                        report)
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
     shipped = tmp_path / "default.safetensors"
-    done = subprocess.run([*EMOFACE, "ship", str(run_model), "-o", str(shipped), "--evaluation", str(report)],
-                          capture_output=True, text=True, timeout=300)
+    done = emoface("ship", run_model, "-o", shipped, "--evaluation", report)
     assert done.returncode == 0, done.stderr[-2000:]
-    info = json.loads(subprocess.run([*EMOFACE, "info", "--checkpoint", str(shipped), "--json"], capture_output=True,
-                                     text=True, timeout=300, check=True).stdout)
+    shown = emoface("info", "--checkpoint", shipped, "--json")
+    assert shown.returncode == 0, shown.stderr
+    info = json.loads(shown.stdout)
     prov = info["provenance"]
     assert prov["command"] == f"emoface train {config}" and prov["corpus_command"] == record["command"]
     assert prov["training_steps"] == 2 and prov["corpus"]["train_utterances"] + prov["corpus"]["val_utterances"] == 15
@@ -245,6 +238,5 @@ def test_shipped_checkpoint_carries_commands_corpus_licences_and_evaluation(corp
 
     a, b = load_model(run_model).model.state_dict(), load_model(shipped).model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)  # the weights are the run's
-    untrained = subprocess.run([*EMOFACE, "ship", str(corpus / "utt00000.wav"), "-o", str(tmp_path / "x")],
-                               capture_output=True, text=True, timeout=300)
+    untrained = emoface("ship", corpus / "utt00000.wav", "-o", tmp_path / "x")
     assert untrained.returncode == 2 and "not a safetensors checkpoint" in untrained.stderr

@@ -2,7 +2,7 @@
 
 No Unreal Engine runs here. What is tested:
 - the pure part (reading and validating bakes, fps conversion, key reduction, audio discovery and
-  alignment) on real bakes made by a real ``emoface bake`` subprocess on synthesised speech;
+  alignment) on real bakes made by ``emoface bake`` (the whole command, in this process) on synthesised speech;
 - the Unreal part (``emoface_sequencer``) against a recording stand-in of the ``unreal`` module that
   implements only the API the script calls, with the signatures of Epic's Python API reference,
   and records every asset, binding, track, key and audio section; the recorded keys are compared
@@ -45,7 +45,7 @@ import emoface_rig_map  # noqa: E402
 # ============================================================================= real bakes
 @pytest.fixture(scope="module")
 def bake_dir(tmp_path_factory, tiny_checkpoint) -> Path:
-    """``emoface bake`` run for real on two synthesised lines, JSON and CSV outputs."""
+    """``emoface bake`` run on two synthesised lines from their folder, JSON and CSV outputs."""
     root = tmp_path_factory.mktemp("bake")
     (root / "vo").mkdir()
     for i, (line_id, seconds) in enumerate(LINES.items()):

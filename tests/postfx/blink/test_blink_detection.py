@@ -1,11 +1,10 @@
 """Blink detection: EAR on a real photograph, the SVM vs a threshold, rate fitting, the CLI on video."""
 import json
-import subprocess
 
 import numpy as np
 import pytest
 
-from emoface_testing import EMOFACE
+from emoface_testing import emoface
 from postfx.blink.corpus import corpus, synth_clip
 from postfx.blink.detector import BlinkDetector, ThresholdDetector, resample_series
 from postfx.blink.fit import fit_log_normal, profile, rates_per_min
@@ -135,16 +134,14 @@ def face_video(tmp_path_factory):
 
 @pytest.mark.slow
 def test_cli_detect_and_fit_on_video(face_video, tmp_path):
-    proc = subprocess.run([*EMOFACE, "blink", "detect", str(face_video), "-o", str(tmp_path / "e.json"),
-                           "--plot", str(tmp_path / "ear.png")], capture_output=True, text=True, timeout=300)
+    proc = emoface("blink", "detect", face_video, "-o", tmp_path / "e.json", "--plot", tmp_path / "ear.png")
     assert proc.returncode == 0, proc.stderr
     events = json.loads((tmp_path / "e.json").read_text())
     assert events["frames"] == 180 and events["fps"] == 30 and events["frames_without_face"] == 15
     starts = sorted(b["start_frame"] for b in events["blinks"])
     assert len(starts) == 3 and all(abs(a - b) <= 3 for a, b in zip(starts, (30, 90, 140)))
     assert (tmp_path / "ear.png").stat().st_size > 10_000
-    fit = subprocess.run([*EMOFACE, "blink", "fit", str(face_video), "-o", str(tmp_path / "p.json")],
-                         capture_output=True, text=True, timeout=300)
+    fit = emoface("blink", "fit", face_video, "-o", tmp_path / "p.json")
     assert fit.returncode == 2 and "blink intervals" in fit.stderr  # 2 intervals are not enough to fit
 
 
@@ -153,7 +150,7 @@ def test_cli_bad_inputs(tmp_path):
     for args in (["detect", str(tmp_path / "missing.mp4"), "-o", "x.json"],
                  ["detect", str(tmp_path / "bad.mp4"), "-o", str(tmp_path / "x.json")],
                  ["train", str(tmp_path / "nolabels.csv"), "-o", str(tmp_path / "m.npz")]):
-        proc = subprocess.run([*EMOFACE, "blink", *args], capture_output=True, text=True, timeout=120)
+        proc = emoface("blink", *args)
         assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
 
@@ -162,8 +159,7 @@ def test_cli_train_from_labels(tmp_path):
     rows = ["take,ear,label,fps"] + [f"{k},{e:.5f},{int(lab)},30" for k, clip in enumerate(clips)
                                      for e, lab in zip(clip.ear, clip.labels)]
     (tmp_path / "labels.csv").write_text("\n".join(rows))
-    proc = subprocess.run([*EMOFACE, "blink", "train", str(tmp_path / "labels.csv"), "-o", str(tmp_path / "m.npz")],
-                          capture_output=True, text=True, timeout=120)
+    proc = emoface("blink", "train", tmp_path / "labels.csv", "-o", tmp_path / "m.npz")
     assert proc.returncode == 0, proc.stderr
     det = BlinkDetector.load(tmp_path / "m.npz")
     scores = event_scores(clips, det)

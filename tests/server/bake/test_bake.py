@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emoface_testing import EMOFACE, encode_audio, speechlike
+from emoface_testing import EMOFACE, emoface, encode_audio, speechlike
 from server.bake.manifest import ManifestError, default_seed, read_manifest
 from server.bake.runner import BakeConfig, run_bake
 from server.runtime.formats import FORMATS, read
@@ -110,18 +110,16 @@ def test_a_bad_line_fails_alone(tmp_path, tiny_checkpoint):
 @pytest.mark.slow
 def test_cli_exit_codes(tmp_path, tiny_checkpoint):
     rows = _make_lines(tmp_path, 1)
-    ok = subprocess.run([*EMOFACE, "bake", str(_write_jsonl(tmp_path / "m.jsonl", rows)), "-o", str(tmp_path / "o"),
-                         "--checkpoint", str(tiny_checkpoint)], capture_output=True, text=True, timeout=300)
+    ok = emoface("bake", _write_jsonl(tmp_path / "m.jsonl", rows), "-o", tmp_path / "o", "--checkpoint",
+                 tiny_checkpoint)
     assert ok.returncode == 0, ok.stderr
     assert "1 baked, 0 skipped" in ok.stdout
     (tmp_path / "bad.wav").write_bytes(b"RIFF garbage")
     rows.append({"id": "bad", "audio": "bad.wav"})
-    failed = subprocess.run([*EMOFACE, "bake", str(_write_jsonl(tmp_path / "m.jsonl", rows)), "-o",
-                             str(tmp_path / "o"), "--checkpoint", str(tiny_checkpoint)],
-                            capture_output=True, text=True, timeout=300)
+    failed = emoface("bake", _write_jsonl(tmp_path / "m.jsonl", rows), "-o", tmp_path / "o", "--checkpoint",
+                     tiny_checkpoint)
     assert failed.returncode == 1 and "failed bad" in failed.stderr
-    usage = subprocess.run([*EMOFACE, "bake", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o")],
-                           capture_output=True, text=True, timeout=60)
+    usage = emoface("bake", tmp_path / "nope.csv", "-o", tmp_path / "o")
     assert usage.returncode == 2 and "manifest not found" in usage.stderr
 
 
@@ -143,9 +141,9 @@ def test_killed_bake_resumes_with_every_line_once(tmp_path, tiny_checkpoint):
     rows = _make_lines(tmp_path, 24, seconds=(2.0, 3.0))
     manifest = _write_jsonl(tmp_path / "m.jsonl", rows)
     out = tmp_path / "out"
-    cmd = [*EMOFACE, "bake", str(manifest), "-o", str(out), "--format", "json", "--format", "npz",
-           "--checkpoint", str(tiny_checkpoint)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    args = ["bake", str(manifest), "-o", str(out), "--format", "json", "--format", "npz", "--checkpoint",
+            str(tiny_checkpoint)]
+    proc = subprocess.Popen([*EMOFACE, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # to be killed
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and len(list((out / ".bake").glob("*.json"))) < 5:
         time.sleep(0.05)
@@ -153,7 +151,7 @@ def test_killed_bake_resumes_with_every_line_once(tmp_path, tiny_checkpoint):
     proc.wait(timeout=30)
     done_before = {p.stem for p in (out / ".bake").glob("*.json")}
     assert 5 <= len(done_before) < 24, "the bake was not interrupted mid-way"
-    resumed = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    resumed = emoface(*args)
     assert resumed.returncode == 0, resumed.stderr
     report = json.loads((out / "bake_report.json").read_text())["lines"]
     assert {k for k, r in report.items() if r["status"] == "skipped"} == done_before
@@ -168,9 +166,9 @@ def test_local_ray_bake_matches_local(tmp_path, tiny_checkpoint):
     pytest.importorskip("ray")
     rows = _make_lines(tmp_path, 4)
     manifest = _write_jsonl(tmp_path / "m.jsonl", rows)
-    proc = subprocess.run([*EMOFACE, "bake", str(manifest), "-o", str(tmp_path / "ray"), "--ray", "local",
-                           "--workers", "2", "--checkpoint", str(tiny_checkpoint)],
-                          capture_output=True, text=True, timeout=600)
+    # a process of its own: Ray stays started in the process that starts it
+    proc = emoface("bake", manifest, "-o", tmp_path / "ray", "--ray", "local", "--workers", 2, "--checkpoint",
+                   tiny_checkpoint, subprocess=True, timeout_s=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     local = run_bake(BakeConfig(manifest, tmp_path / "local", checkpoint=str(tiny_checkpoint)), open(os.devnull, "w"))
     assert local.count("done") == 4

@@ -1,4 +1,5 @@
-"""`emoface animate` and `emoface info` as a user runs them: real subprocesses."""
+"""`emoface animate` and `emoface info` as a user runs them: the whole command (arguments to exit code, stdout,
+stderr and files), run in this process; `test_entry_point.py` runs the real console command."""
 import json
 
 import numpy as np

@@ -11,7 +11,7 @@ from emoface_testing import emoface, encode_audio, speechlike
 
 @pytest.fixture
 def umask_022():
-    old = os.umask(0o022)  # inherited by the emoface processes
+    old = os.umask(0o022)  # the process umask: the commands run in this process
     yield
     os.umask(old)
 

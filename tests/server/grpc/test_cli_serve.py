@@ -9,7 +9,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from emoface_testing import EMOFACE, encode_audio, speechlike
+from emoface_testing import EMOFACE, emoface, encode_audio, speechlike
 from server.grpc.client import FaceAnimationClient
 from server.runtime.formats import read
 
@@ -43,13 +43,11 @@ def test_serve_sdk_cli_and_sigterm(served, tiny_checkpoint, tmp_path):
     wav.write_bytes(encode_audio(speechlike(1.0, 44100, seed=8), 44100))
     with FaceAnimationClient(address, token="s3cret-token") as client:
         assert client.info()["model_id"].startswith("tiny-test")
-    remote = subprocess.run([*EMOFACE, "animate", str(wav), "-o", str(tmp_path / "remote.json"), "--server", address,
-                             "--token-file", str(token_file), "--emotion", "happy:0.5", "--seed", "4"],
-                            capture_output=True, text=True, timeout=120)
+    remote = emoface("animate", wav, "-o", tmp_path / "remote.json", "--server", address, "--token-file", token_file,
+                     "--emotion", "happy:0.5", "--seed", 4)
     assert remote.returncode == 0, remote.stderr
-    local = subprocess.run([*EMOFACE, "animate", str(wav), "-o", str(tmp_path / "local.json"), "--checkpoint",
-                            str(tiny_checkpoint), "--emotion", "happy:0.5", "--seed", "4"],
-                           capture_output=True, text=True, timeout=120)
+    local = emoface("animate", wav, "-o", tmp_path / "local.json", "--checkpoint", tiny_checkpoint, "--emotion",
+                    "happy:0.5", "--seed", 4)
     assert local.returncode == 0, local.stderr
     a, b = read(tmp_path / "remote.json"), read(tmp_path / "local.json")
     assert np.array_equal(a.frames, b.frames) and a.controls == b.controls and a.options == b.options
@@ -61,8 +59,8 @@ def test_serve_sdk_cli_and_sigterm(served, tiny_checkpoint, tmp_path):
 
 
 def test_serve_refuses_network_bind_without_tls_or_insecure():
-    result = subprocess.run([*EMOFACE, "serve", "--host", "0.0.0.0", "--port", "0"], capture_output=True,
-                            text=True, timeout=120)
+    # a process: had the check failed, the server would run (and block) until the timeout killed it
+    result = emoface("serve", "--host", "0.0.0.0", "--port", 0, subprocess=True, timeout_s=120)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "--insecure" in lines[0] and "TLS" in lines[0]

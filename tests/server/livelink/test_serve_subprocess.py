@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emoface_testing import EMOFACE, encode_audio, speechlike
+from emoface_testing import EMOFACE, emoface, encode_audio, speechlike
 from model.emotion import EmotionTrack
 from server.livelink import codec as c
 from server.livelink.client import LiveLinkClient
@@ -39,9 +39,8 @@ def test_serve_with_livelink_port(tiny_checkpoint, pcm16, tmp_path):
             wav = tmp_path / "line.wav"
             wav.write_bytes(encode_audio(speechlike(0.5, 22050, seed=3), 22050))
             grpc_address = re.search(r"listening on (\S+:\d+)", first).group(1)
-            cli = subprocess.run([*EMOFACE, "animate", str(wav), "-o", str(tmp_path / "out.json"), "--server",
-                                  grpc_address, "--livelink-subject", "FromCli", "--seed", "1"],
-                                 capture_output=True, text=True, timeout=120)
+            cli = emoface("animate", wav, "-o", tmp_path / "out.json", "--server", grpc_address, "--livelink-subject",
+                          "FromCli", "--seed", 1)
             assert cli.returncode == 0, cli.stderr
             played = client.collect_line(request_id=0)
             baked = read(tmp_path / "out.json")

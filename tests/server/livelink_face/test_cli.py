@@ -1,4 +1,5 @@
-"""`emoface livelink-face` as a user runs it (real subprocesses) into a real UDP socket on loopback."""
+"""`emoface livelink-face` as a user runs it (the whole command, in this process) into a real UDP socket on
+loopback."""
 
 import numpy as np
 import pytest

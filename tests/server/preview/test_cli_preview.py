@@ -1,4 +1,4 @@
-"""`emoface preview` and `emoface plot` as a user runs them: real subprocesses, real files."""
+"""`emoface preview` and `emoface plot` as a user runs them (the whole command, in this process), real files."""
 import dataclasses
 
 import av
