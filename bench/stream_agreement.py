@@ -25,7 +25,7 @@ from postfx.chain import PostFxOptions  # noqa: E402
 from postfx.gaze import GazeOptions  # noqa: E402
 from server.runtime.audio_io import decode_file  # noqa: E402
 from server.runtime.options import RequestOptions  # noqa: E402
-from server.runtime.pipeline import Pipeline  # noqa: E402
+from server.runtime.pipeline import Pipeline, RuntimeOptions  # noqa: E402
 from server.runtime.streaming import StreamConfig  # noqa: E402
 
 SETTINGS = {
@@ -34,7 +34,11 @@ SETTINGS = {
     "head ctx 3.0 s": StreamConfig(head_context_s=3.0),
     "step 0.2 s": StreamConfig(step_s=0.2),
     "all smoothing lookahead": StreamConfig(smoothing_share=1.0),
+    "enc ctx 0.3 s": StreamConfig(encoder_context_s=0.3),
+    "head ctx 1.0 s": StreamConfig(head_context_s=1.0),
+    "enc 0.3 + head 1.0": StreamConfig(encoder_context_s=0.3, head_context_s=1.0),
 }
+INT8 = "int8 stream steps"  # the default setting on a pipeline whose stream steps run an int8 copy
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,17 +49,20 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     pipeline = Pipeline.load(args.checkpoint)
+    int8 = Pipeline.load(args.checkpoint, RuntimeOptions(stream_int8=True))
     opts = RequestOptions(PostFxOptions(blink=BlinkOptions(enabled=False), gaze=GazeOptions(enabled=False)), seed=1)
     clips = [decode_file(p) for p in args.audio]
     audio_s = sum(len(c) for c in clips) / 16000
     print(f"{pipeline.model_id}, {len(clips)} clips, {audio_s:.1f} s, lookahead {args.lookahead} s, 0.1 s chunks")
     print(f"{'setting':<26}{'mean |stream - unary|':>22}{'jaw only':>10}{'x real time':>13}")
     jaw = list(pipeline.animate(clips[0], EmotionTrack.parse("neutral"), opts).controls).index("CTRL_C_jaw-translateY")
-    for name, cfg in SETTINGS.items():
+    runs = [(name, cfg, pipeline) for name, cfg in SETTINGS.items()] + [(INT8, StreamConfig(), int8)]
+    runs += [(f"{INT8}, {name}", cfg, int8) for name, cfg in SETTINGS.items() if "ctx" in name or "enc" in name]
+    for name, cfg, streamer in runs:
         diffs, jaw_diffs, compute = [], [], 0.0
         for audio in clips:
             unary = pipeline.animate(audio, EmotionTrack.parse("happy:0.6"), opts).frames
-            session = pipeline.stream(EmotionTrack.parse("happy:0.6"), opts, args.lookahead, cfg)
+            session = streamer.stream(EmotionTrack.parse("happy:0.6"), opts, args.lookahead, cfg)
             parts = []
             t0 = time.perf_counter()
             for i in range(0, len(audio), 1600):

@@ -78,13 +78,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         p.add_argument(flag, dest=dest, type=kind, default=None, help=_with_default(help_text, dest))
     p.add_argument("--insecure", action="store_true", default=None,
                    help="allow plaintext on a non-loopback address (anyone on the network can call the service)")
+    p.add_argument("--allow-unauthenticated-network", action="store_true", default=None,
+                   help="serve beyond loopback with no tokens and no client certificates (anyone who can reach the "
+                        "port can use the service and drive Live Link subjects)")
+    p.add_argument("--allow-public-metrics", action="store_true", default=None,
+                   help="serve /metrics (no authentication) on a non-loopback --metrics-host")
     p.add_argument("--quantize", action="store_true", default=None, help="int8 dynamic quantisation of the model")
+    p.add_argument("--no-stream-int8", dest="stream_int8", action="store_false", default=None,
+                   help="run stream steps on the float model too (default: an int8 copy, ~1.7x cheaper per stream)")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     flags = {dest: getattr(args, dest) for dest, _, _ in _FLAGS.values()}
-    flags.update(insecure=args.insecure, quantize=args.quantize)
+    flags.update(insecure=args.insecure, quantize=args.quantize, stream_int8=args.stream_int8,
+                 allow_unauthenticated_network=args.allow_unauthenticated_network,
+                 allow_public_metrics=args.allow_public_metrics)
     config = ServiceConfig.from_sources(flags, os.environ, args.config)
     if config.log_format == "json":
         for handler in logging.getLogger().handlers:
@@ -92,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
     from server.grpc.app import create_server
     from server.runtime.pipeline import Pipeline, RuntimeOptions
 
-    pipeline = Pipeline.load(config.checkpoint, RuntimeOptions(config.torch_threads, config.quantize))
+    pipeline = Pipeline.load(config.checkpoint, RuntimeOptions(config.torch_threads, config.quantize,
+                                                               config.stream_int8))
     server, port = create_server(config, pipeline)
     server.start()
     log.info("serving %s on %s:%d", pipeline.model_id, config.host, port)

@@ -6,7 +6,9 @@ Every model call of a process goes through its pipeline's :class:`ModelScheduler
   a dispatcher thread takes everything queued, groups calls of the same kind and shape, and runs
   each group as one batched forward pass. While one batch runs the next one fills, so the batch
   size follows the load (dynamic micro-batching; ``batch_wait_s`` is the longest a call waits for
-  company when the model is free).
+  company when the model is free). The model stays with real-time work while calls keep following
+  within ``follow_up_s`` (a step's Audio2Rig window comes right after its encoder window), so a
+  stream step waits for at most one piece of bulk work, not one per call.
 - **bulk** calls (whole clips: gRPC Animate, Live Link lines, bake) hold the model one piece at a
   time (one layer of one window, see :class:`model.inference.InferenceEngine`) and give it back
   between pieces: to waiting real-time work first, then to the bulk call that has waited longest,
@@ -31,6 +33,7 @@ from server.runtime import cancellation
 log = logging.getLogger(__name__)
 
 BATCH_WAIT_S = 0.002  # how long a real-time call waits for others to share its batch when the model is free
+FOLLOW_UP_S = 0.005  # after a real-time batch, how long the model stays with real-time work for follow-up calls
 MAX_BATCH = 64  # real-time calls in one forward pass
 
 
@@ -93,8 +96,10 @@ class _Job:
 class ModelScheduler:
     """Real-time batching and bulk pieces over one :class:`InferenceEngine` (see the module doc)."""
 
-    def __init__(self, engine: InferenceEngine, batch_wait_s: float = BATCH_WAIT_S, max_batch: int = MAX_BATCH):
-        self.engine, self.batch_wait_s, self.max_batch = engine, batch_wait_s, max_batch
+    def __init__(self, engine: InferenceEngine, stream_engine: InferenceEngine | None = None,
+                 batch_wait_s: float = BATCH_WAIT_S, max_batch: int = MAX_BATCH, follow_up_s: float = FOLLOW_UP_S):
+        self.engine, self.batch_wait_s, self.max_batch, self.follow_up_s = engine, batch_wait_s, max_batch, follow_up_s
+        self.stream_engine = stream_engine or engine  # runs the real-time batches (an int8 copy, say)
         self.slot = ModelSlot()
         self._queue: list[_Job] = []
         self._cond = threading.Condition()
@@ -135,9 +140,13 @@ class ModelScheduler:
                 time.sleep(self.batch_wait_s)  # let calls due at the same moment share the pass
             self.slot.acquire_realtime()
             try:
-                with self._cond:
-                    jobs, self._queue = self._queue, []
-                self._run(jobs)
+                while True:  # hold the model while real-time calls follow (a step's head after its encoder)
+                    with self._cond:
+                        jobs, self._queue = self._queue, []
+                    self._run(jobs)
+                    with self._cond:
+                        if not self._cond.wait_for(lambda: self._queue, timeout=self.follow_up_s):
+                            break
             finally:
                 self.slot.release()
 
@@ -152,9 +161,9 @@ class ModelScheduler:
     def _run_batch(self, batch: list[_Job]) -> None:
         try:
             if batch[0].kind == "encode":
-                results = self.engine.encode_many([j.args[0] for j in batch])
+                results = self.stream_engine.encode_many([j.args[0] for j in batch])
             else:
-                results = self.engine.head_many([j.args for j in batch], batch[0].rows)
+                results = self.stream_engine.head_many([j.args for j in batch], batch[0].rows)
             for job, result in zip(batch, results):
                 job.result = result
         except BaseException as exc:  # every caller of the batch gets the failure

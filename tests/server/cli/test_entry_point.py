@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import sysconfig
 from importlib.metadata import entry_points
 from pathlib import Path
 
 
 def _installed_script() -> Path:
-    script = Path(sys.executable).with_name("emoface")
+    """The script pip installed for the interpreter running the tests (its scripts directory: a venv's
+    bin/, a system or user prefix's bin/), wherever that environment lives."""
+    script = Path(sysconfig.get_path("scripts")) / ("emoface.exe" if sys.platform == "win32" else "emoface")
     assert script.is_file(), f"no {script}: install the project into this interpreter (pip install -e .)"
     return script
 
