@@ -145,8 +145,8 @@ class ServiceConfig:
     def _check_authentication(self) -> None:
         """Off loopback: tokens or client certificates, unless explicitly opted out; metrics on loopback."""
         tokens = self.token_file is not None or self.token_env is not None
-        opt_out = (" or opt out explicitly with --allow-unauthenticated-network "
-                   "(EMOFACE_ALLOW_UNAUTHENTICATED_NETWORK=1)")
+        opt_out = (" or opt out explicitly: --allow-unauthenticated-network (allow_unauthenticated_network, "
+                   "EMOFACE_ALLOW_UNAUTHENTICATED_NETWORK=1)")
         if not is_loopback(self.host) and not tokens and self.tls_client_ca is None \
                 and not self.allow_unauthenticated_network:
             raise InputError(f"serving on {self.host} without authentication lets anyone on the network use the "
@@ -158,8 +158,8 @@ class ServiceConfig:
                              "drive the subjects: configure bearer tokens (token_file / token_env)" + opt_out)
         if self.metrics_port is not None and not is_loopback(self.metrics_host) and not self.allow_public_metrics:
             raise InputError(f"the metrics endpoint on {self.metrics_host} has no authentication: bind it to "
-                             "loopback (scrape through a proxy) or opt in explicitly with --allow-public-metrics "
-                             "(EMOFACE_ALLOW_PUBLIC_METRICS=1)")
+                             "loopback (scrape through a proxy) or opt in explicitly: --allow-public-metrics "
+                             "(allow_public_metrics, EMOFACE_ALLOW_PUBLIC_METRICS=1)")
 
     def _check_livelink(self) -> None:
         if self.livelink_port is not None and not 0 <= self.livelink_port <= 65535:
