@@ -1,12 +1,16 @@
 """Fixtures: a real service (gRPC + Live Link) on loopback port 0 around the tiny test model."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
 from emoface_testing import speechlike
 from server.grpc.app import create_server
 from server.grpc.service_config import ServiceConfig
+from server.livelink.hub import SubjectHub
+from server.livelink.tcp_server import LiveLinkOptions, LiveLinkServer
 
 
 @pytest.fixture
@@ -39,3 +43,24 @@ def _pcm16(duration_s: float, seed: int = 0) -> tuple[bytes, np.ndarray]:
 def pcm16():
     """``pcm16(duration_s, seed=0) -> (s16le bytes at 16 kHz, the float32 samples the server decodes them to)``."""
     return _pcm16
+
+
+@pytest.fixture
+def make_server(pipeline):
+    """``make_server(**LiveLinkOptions fields) -> LiveLinkServer`` (started; stopped at teardown): the Live
+    Link server alone, its model work on two threads."""
+    made = []
+    executor = ThreadPoolExecutor(2)
+
+    def make(**fields):
+        hub = SubjectHub()
+        server = LiveLinkServer(LiveLinkOptions(**fields), pipeline, hub, executor.submit)
+        server.start()
+        made.append((server, hub))
+        return server
+
+    yield make
+    for server, hub in made:
+        server.stop()
+        hub.close()
+    executor.shutdown()

@@ -3,34 +3,11 @@ from __future__ import annotations
 
 import socket
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from server.livelink import codec as c
 from server.livelink.client import LiveLinkClient
-from server.livelink.hub import SubjectHub
-from server.livelink.tcp_server import LiveLinkOptions, LiveLinkServer
-
-
-@pytest.fixture
-def make_server(pipeline):
-    """``make_server(**LiveLinkOptions fields) -> LiveLinkServer`` (started; stopped at teardown)."""
-    made = []
-    executor = ThreadPoolExecutor(2)
-
-    def make(**fields):
-        hub = SubjectHub()
-        server = LiveLinkServer(LiveLinkOptions(**fields), pipeline, hub, executor.submit)
-        server.start()
-        made.append((server, hub))
-        return server
-
-    yield make
-    for server, hub in made:
-        server.stop()
-        hub.close()
-    executor.shutdown()
 
 
 def _wait(predicate, timeout_s=10.0) -> bool:

@@ -16,26 +16,6 @@ from server.livelink.tcp_server import LiveLinkOptions, LiveLinkServer
 from server.runtime import limits
 
 
-@pytest.fixture
-def make_server(pipeline):
-    """``make_server(**LiveLinkOptions fields) -> LiveLinkServer`` (started; stopped at teardown)."""
-    made = []
-    executor = ThreadPoolExecutor(2)
-
-    def make(**fields):
-        hub = SubjectHub()
-        server = LiveLinkServer(LiveLinkOptions(**fields), pipeline, hub, executor.submit)
-        server.start()
-        made.append((server, hub))
-        return server
-
-    yield make
-    for server, hub in made:
-        server.stop()
-        hub.close()
-    executor.shutdown()
-
-
 def _read_all(sock: socket.socket, timeout_s: float = 10.0) -> list[c.Message]:
     sock.settimeout(timeout_s)
     received = b""
