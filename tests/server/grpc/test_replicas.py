@@ -99,8 +99,10 @@ def test_ipv6_list_and_dns_target(serve):
     started = [serve(host="::1") for _ in range(2)]  # the fixture names them 127.0.0.1:PORT; they bind ::1
     addresses = ",".join(f"[::1]:{address.rsplit(':', 1)[1]}" for _, address in started)
     with FaceAnimationClient(addresses, timeout_s=CALL_TIMEOUT_S) as client:
-        for _ in range(6):
+        for _ in range(40):  # round robin over both once both are connected (the second may connect later)
             client.info()
+            if all(server.metrics.count("GetInfo", "OK") >= 2 for server, _ in started):
+                break
     assert all(server.metrics.count("GetInfo", "OK") >= 2 for server, _ in started)
     server, address = serve()
     with FaceAnimationClient(f"dns:///localhost:{address.rsplit(':', 1)[1]}", timeout_s=CALL_TIMEOUT_S) as client:
