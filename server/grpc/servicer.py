@@ -271,10 +271,7 @@ class _Stream:
     def _fell_behind(self, lag_s: float) -> Iterator[pb.StreamAnimateResponse]:
         """Tell the caller in-band (a summary with ``fell_behind_s``), then end with RESOURCE_EXHAUSTED."""
         self.servicer.metrics.streams_fell_behind.inc()
-        self.call.audio_s = self.samples_16k / SAMPLE_RATE_HZ
-        yield pb.StreamAnimateResponse(summary=pb.StreamSummary(
-            num_frames=self.session.frames_emitted, audio_duration_s=self.call.audio_s,
-            emotion_used=convert.track_to_pb(self.session.track), fell_behind_s=lag_s))
+        yield self._summary(fell_behind_s=lag_s)
         raise RpcError(grpc.StatusCode.RESOURCE_EXHAUSTED,
                        f"stream fell {lag_s:.1f} s behind its audio (stream_max_lag_s "
                        f"{self.servicer.config.stream_max_lag_s:g}): the server is overloaded; reopen the stream, "
@@ -294,10 +291,14 @@ class _Stream:
         if self.livelink_frames is not None:
             self.livelink_frames.finish()
             self.livelink_frames = None
+        yield self._summary()
+
+    def _summary(self, fell_behind_s: float = 0.0) -> pb.StreamAnimateResponse:
+        """The stream's last message: frames sent, audio received, the emotion track used."""
         self.call.audio_s = self.samples_16k / SAMPLE_RATE_HZ
-        yield pb.StreamAnimateResponse(summary=pb.StreamSummary(
+        return pb.StreamAnimateResponse(summary=pb.StreamSummary(
             num_frames=self.session.frames_emitted, audio_duration_s=self.call.audio_s,
-            emotion_used=convert.track_to_pb(self.session.track)))
+            emotion_used=convert.track_to_pb(self.session.track), fell_behind_s=fell_behind_s))
 
     def _finish(self) -> list[tuple[int, np.ndarray]]:
         tail = self.decoder.finish()

@@ -58,7 +58,8 @@ class Pipeline:
         if runtime.stream_int8 and not runtime.quantize:  # copied before the engine hooks into the model
             stream_engine = InferenceEngine(copy.deepcopy(loaded.model), quantize=True)
         self.engine = InferenceEngine(loaded.model, quantize=runtime.quantize)
-        self.scheduler = ModelScheduler(self.engine, stream_engine)  # one forward pass at a time: the CPU is the bottleneck
+        # one forward pass at a time (the CPU is the bottleneck); stream steps run on the int8 copy if any
+        self.scheduler = ModelScheduler(stream_engine or self.engine)
         self._capacity: dict[tuple[float, float], int] = {}
 
     @classmethod
@@ -123,7 +124,7 @@ class Pipeline:
 
         key = (lookahead_s, share)
         if key not in self._capacity:
-            self._capacity[key] = measure_stream_capacity(self.scheduler.stream_engine, lookahead_s, share)
+            self._capacity[key] = measure_stream_capacity(self.scheduler.engine, lookahead_s, share)
         return self._capacity[key]
 
     def stream(self, emotion: EmotionTrack, options: RequestOptions = RequestOptions(),

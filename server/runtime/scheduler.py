@@ -10,7 +10,7 @@ Every model call of a process goes through its pipeline's :class:`ModelScheduler
   within ``follow_up_s`` (a step's Audio2Rig window comes right after its encoder window), so a
   stream step waits for at most one piece of bulk work, not one per call.
 - **bulk** calls (whole clips: gRPC Animate, Live Link lines, bake) hold the model one piece at a
-  time (one layer of one window, see :class:`model.inference.InferenceEngine`) and give it back
+  time (one matrix product of one window, see :func:`model.inference.pieces`) and give it back
   between pieces: to waiting real-time work first, then to the bulk call that has waited longest,
   so long calls share the CPU fairly and a stream step waits for at most one piece.
 - a bulk call stops at its next piece once :func:`server.runtime.cancellation.check` raises (its
@@ -94,12 +94,15 @@ class _Job:
 
 
 class ModelScheduler:
-    """Real-time batching and bulk pieces over one :class:`InferenceEngine` (see the module doc)."""
+    """Real-time batching and bulk pieces over one model (see the module doc).
 
-    def __init__(self, engine: InferenceEngine, stream_engine: InferenceEngine | None = None,
-                 batch_wait_s: float = BATCH_WAIT_S, max_batch: int = MAX_BATCH, follow_up_s: float = FOLLOW_UP_S):
+    engine: runs the real-time batches (the pipeline's engine, or an int8 copy of its model); bulk work
+        brings its own engine call (:meth:`bulk`).
+    """
+
+    def __init__(self, engine: InferenceEngine, batch_wait_s: float = BATCH_WAIT_S, max_batch: int = MAX_BATCH,
+                 follow_up_s: float = FOLLOW_UP_S):
         self.engine, self.batch_wait_s, self.max_batch, self.follow_up_s = engine, batch_wait_s, max_batch, follow_up_s
-        self.stream_engine = stream_engine or engine  # runs the real-time batches (an int8 copy, say)
         self.slot = ModelSlot()
         self._queue: list[_Job] = []
         self._cond = threading.Condition()
@@ -161,9 +164,9 @@ class ModelScheduler:
     def _run_batch(self, batch: list[_Job]) -> None:
         try:
             if batch[0].kind == "encode":
-                results = self.stream_engine.encode_many([j.args[0] for j in batch])
+                results = self.engine.encode_many([j.args[0] for j in batch])
             else:
-                results = self.stream_engine.head_many([j.args for j in batch], batch[0].rows)
+                results = self.engine.head_many([j.args for j in batch], batch[0].rows)
             for job, result in zip(batch, results):
                 job.result = result
         except BaseException as exc:  # every caller of the batch gets the failure
@@ -171,7 +174,7 @@ class ModelScheduler:
             for job in batch:
                 job.error = exc
         finally:
-            self.batches += 1
+            self.batches += 1  # only the dispatcher thread counts these
             self.batched_calls += len(batch)
             for job in batch:
                 job.done.set()
@@ -192,18 +195,23 @@ class ModelScheduler:
                 self.slot.acquire_bulk()
                 held = True
 
-        self.bulk_running += 1
+        self._count("bulk_running", 1)
         try:
             cancellation.check()
             self.slot.acquire_bulk()
             held = True
             result = work(between)
-            self.bulk_completed += 1
+            self._count("bulk_completed", 1)
             return result
         except cancellation.WorkCancelled:
-            self.bulk_cancelled += 1
+            self._count("bulk_cancelled", 1)
             raise
         finally:
-            self.bulk_running -= 1
+            self._count("bulk_running", -1)
             if held:
                 self.slot.release()
+
+    def _count(self, name: str, delta: int) -> None:
+        """Bulk counters change on several threads: under the lock."""
+        with self._cond:
+            setattr(self, name, getattr(self, name) + delta)
