@@ -171,10 +171,14 @@ def _score(stats: StreamStats, arrivals, send_times, audio_end_s, lookahead_s: f
     stats.underruns = int(np.sum(late[1:] & ~late[:-1]) + late[0])
 
 
-def real_speech(paths: list[Path], seconds: float, offset_s: float) -> np.ndarray:
-    """``seconds`` of the given recordings (16 kHz mono), taken cyclically from ``offset_s`` into their
-    concatenation, so each stream speaks a different stretch."""
-    audio = np.concatenate([decode_file(p) for p in paths])
+def load_speech(paths: list[Path]) -> np.ndarray:
+    """The recordings decoded once and concatenated (16 kHz mono)."""
+    return np.concatenate([decode_file(p) for p in paths])
+
+
+def real_speech(audio: np.ndarray, seconds: float, offset_s: float) -> np.ndarray:
+    """``seconds`` of ``audio`` (:func:`load_speech`), taken cyclically from ``offset_s``, so each stream
+    speaks a different stretch."""
     n, start = int(seconds * SAMPLE_RATE_HZ), int(offset_s * SAMPLE_RATE_HZ) % len(audio)
     return np.resize(np.roll(audio, -start), n).astype(np.float32)
 
@@ -299,10 +303,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"server {address}  model {info['model_id']} (trained={info['trained']})  cpus={os.cpu_count()}  "
               f"stream capacity {capacity}  audio: {', '.join(p.name for p in paths)}")
         results = {"model_id": info["model_id"], "stream_capacity": capacity, "unary": [], "capacity": []}
-        results["unary"] = bench_unary(address, args, real_speech(paths, args.clip_s, 0.0))
-        results["capacity"] = bench_capacity(address, args, paths, rng)
-        results["stall"] = bench_stall(address, args, paths)
-        agree = stream_unary_agreement(address, real_speech(paths, 10.0, 3.0), args.chunk_s, args.lookahead_s)
+        speech = load_speech(paths)
+        results["unary"] = bench_unary(address, args, real_speech(speech, args.clip_s, 0.0))
+        results["capacity"] = bench_capacity(address, args, speech, rng)
+        results["stall"] = bench_stall(address, args, speech)
+        agree = stream_unary_agreement(address, real_speech(speech, 10.0, 3.0), args.chunk_s, args.lookahead_s)
         results["agreement"] = agree
         print(f"\nstream vs unary (same audio and seed, {agree['frames']} frames): mean abs difference "
               f"{agree['mean_abs_diff']:.4f}, max {agree['max_abs_diff']:.4f}")
@@ -327,7 +332,7 @@ def bench_unary(address: str, args, audio: np.ndarray) -> list[dict]:
     return rows
 
 
-def bench_capacity(address: str, args, paths: list[Path], rng: np.random.Generator) -> list[dict]:
+def bench_capacity(address: str, args, speech: np.ndarray, rng: np.random.Generator) -> list[dict]:
     print(f"\nStreamAnimate: N real-time streams of {args.stream_s:g} s real speech ({args.chunk_s * 1000:g} ms "
           f"chunks, lookahead {args.lookahead_s:g} s) beside one {args.long_s:g} s Animate call; kept up = p95 lag "
           f"<= {args.keep_up_lag_s:g} s and >= {args.keep_up_fps:g} fps delivered")
@@ -335,8 +340,8 @@ def bench_capacity(address: str, args, paths: list[Path], rng: np.random.Generat
           f"{'slowest fps':>12} {'max gap s':>10} {'long call s':>12}")
     rows = []
     for n in (int(v) for v in args.streams.split(",") if v):
-        audios = [real_speech(paths, args.stream_s, rng.uniform(0, 600)) for _ in range(n)]
-        with LongCall(address, real_speech(paths, args.long_s, 0.0)) as long_call:
+        audios = [real_speech(speech, args.stream_s, rng.uniform(0, 600)) for _ in range(n)]
+        with LongCall(address, real_speech(speech, args.long_s, 0.0)) as long_call:
             r = summarise(run_streams(address, audios, args), args)
         r["long_call_s"] = long_call.duration_s
         rows.append(r)
@@ -347,10 +352,10 @@ def bench_capacity(address: str, args, paths: list[Path], rng: np.random.Generat
     return rows
 
 
-def bench_stall(address: str, args, paths: list[Path]) -> dict:
-    audio = real_speech(paths, args.stream_s, 17.0)
+def bench_stall(address: str, args, speech: np.ndarray) -> dict:
+    audio = real_speech(speech, args.stream_s, 17.0)
     alone = summarise(run_streams(address, [audio], args), args)
-    with LongCall(address, real_speech(paths, args.stall_s, 0.0)) as long_call:
+    with LongCall(address, real_speech(speech, args.stall_s, 0.0)) as long_call:
         beside = summarise(run_streams(address, [audio], args), args)
     stall = beside["max_gap_s"] - alone["max_gap_s"]
     print(f"\nstall: one stream alone: p95 lag {alone['p95_lag_s']:.3f} s, longest gap between batches "
