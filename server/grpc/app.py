@@ -3,8 +3,9 @@
 ``create_server(config, pipeline) -> (server, port)`` binds (port 0 = any free port) but
 does not start; call ``server.start()``. ``server.stop(grace_s)`` drains: health
 turns NOT_SERVING and new FaceAnimation calls are UNAVAILABLE at once, while the calls in
-progress finish within the grace period; only then does the gRPC transport shut down
-(so no in-flight response races the HTTP/2 GOAWAY), and the inference workers and the
+progress finish within the grace period; once every RPC has ended at the transport and clients have had
+:data:`~server.grpc.drain.SETTLE_S` to read their last bytes, the gRPC transport shuts down
+(so no in-flight response races the HTTP/2 GOAWAY or a closed connection), and the inference workers and the
 metrics endpoint are released.
 
 With ``config.livelink_port`` and/or ``config.livelink_face`` set, a Live Link
@@ -26,6 +27,7 @@ from grpc_reflection.v1alpha import reflection
 from model.errors import InputError
 from server.grpc import handlers
 from server.grpc.auth import AuthInterceptor, TokenStore
+from server.grpc.drain import SETTLE_S
 from server.grpc.metrics import ServiceMetrics
 from server.grpc.service_config import ServiceConfig
 from server.grpc.servicer import FaceAnimationServicer
@@ -85,7 +87,9 @@ class EmoFaceServer:
         self.pool.draining.set()
 
         def cleanup():
-            if not self.pool.wait_idle(grace_s):
+            if self.pool.wait_idle(grace_s) and self.servicer.open_calls.wait_closed(deadline - time.monotonic()):
+                time.sleep(min(SETTLE_S, max(0.0, deadline - time.monotonic())))
+            else:
                 log.warning("grace period of %.1f s over: cancelling the calls still in progress", grace_s)
             self.grpc_server.stop(max(deadline - time.monotonic(), _FLUSH_S)).wait()
             if self.livelink is not None:

@@ -25,6 +25,7 @@ from model.rig import GROUPS, rig
 from server.grpc import convert
 from server.grpc.api import face_animation_pb2 as pb
 from server.grpc.api import face_animation_pb2_grpc as pb_grpc
+from server.grpc.drain import OpenCalls
 from server.grpc.metrics import ServiceMetrics
 from server.grpc.request_reader import RequestReader, RpcError, decoded
 from server.grpc.service_config import ServiceConfig
@@ -49,6 +50,7 @@ class _Call:
     def __enter__(self) -> _Call:
         self.start = time.monotonic()
         self.servicer.metrics.requests.labels(self.method).inc()
+        self.servicer.open_calls.opened(self.context)
         try:
             if self.servicer.pool.draining.is_set():
                 raise RpcError(grpc.StatusCode.UNAVAILABLE, "server is shutting down; retry on another instance")
@@ -108,6 +110,7 @@ class FaceAnimationServicer(pb_grpc.FaceAnimationServicer):
                  livelink_hub: SubjectHub | None = None):
         self.pipeline, self.config, self.metrics, self.pool = pipeline, config, metrics, pool
         self.livelink_hub = livelink_hub  # None when Live Link is off
+        self.open_calls = OpenCalls()  # until each RPC has ended at the transport (the graceful drain waits)
         self._info = convert.info_to_pb(pipeline.info(), self.limits(), GROUPS)
 
     def limits(self) -> pb.AudioLimits:

@@ -166,6 +166,26 @@ def test_graceful_shutdown_completes_in_flight_request(serve):
     assert err.value.code == grpc.StatusCode.UNAVAILABLE  # the port is closed now
 
 
+def test_open_calls_count_each_rpc_until_the_transport_ends_it(serve):
+    """The drain waits for this count (not only for the handlers), so no connection closes under a reply."""
+    server, address = serve()
+    release = threading.Event()
+
+    def chunks():
+        yield b"\0\0" * 1600
+        release.wait(30)
+
+    with FaceAnimationClient(address) as client:
+        client.info()
+        _wait_until(lambda: server.servicer.open_calls.count == 0)
+        stream = client.stream(chunks())
+        _wait_until(lambda: server.servicer.open_calls.count == 1)
+        release.set()
+        list(stream)
+        _wait_until(lambda: server.servicer.open_calls.count == 0)
+        assert server.servicer.open_calls.wait_closed(0.0)
+
+
 def test_graceful_shutdown_cancels_a_stream_still_open_after_the_grace(serve):
     server, address = serve(grace_s=0.2)
     release = threading.Event()
