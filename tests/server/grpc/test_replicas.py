@@ -94,16 +94,22 @@ def _ipv6_loopback() -> bool:
         return False
 
 
+def _until_both_serve(client: FaceAnimationClient, servers) -> None:
+    """GetInfo until round robin reaches every replica twice (a second subchannel may connect later)."""
+    for _ in range(40):
+        client.info()
+        if all(server.metrics.count("GetInfo", "OK") >= 2 for server in servers):
+            return
+    raise AssertionError(f"GetInfo served {[server.metrics.count('GetInfo', 'OK') for server in servers]} "
+                         "times after 40 calls: round robin never reached every replica")
+
+
 @pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
 def test_ipv6_list_and_dns_target(serve):
     started = [serve(host="::1") for _ in range(2)]  # the fixture names them 127.0.0.1:PORT; they bind ::1
     addresses = ",".join(f"[::1]:{address.rsplit(':', 1)[1]}" for _, address in started)
     with FaceAnimationClient(addresses, timeout_s=CALL_TIMEOUT_S) as client:
-        for _ in range(40):  # round robin over both once both are connected (the second may connect later)
-            client.info()
-            if all(server.metrics.count("GetInfo", "OK") >= 2 for server, _ in started):
-                break
-    assert all(server.metrics.count("GetInfo", "OK") >= 2 for server, _ in started)
+        _until_both_serve(client, [server for server, _ in started])
     server, address = serve()
     with FaceAnimationClient(f"dns:///localhost:{address.rsplit(':', 1)[1]}", timeout_s=CALL_TIMEOUT_S) as client:
         assert client.animate(AUDIO).num_frames == 30
@@ -138,14 +144,16 @@ def test_killed_replica_ends_its_stream_unavailable_and_unary_calls_go_on(serve)
         (survivor,) = [s for s in servers if s is not victim]
         before = survivor.metrics.count("Animate", "OK")
         killed_at = time.monotonic()
-        victim.grpc_server.stop(0)  # abrupt: connections closed, calls in progress cut
+        victim.grpc_server.stop(0)  # abrupt: calls in progress cancelled, connections closed
         with pytest.raises(ServiceError) as err:
             for _ in stream:
                 pass
         ended_after_s = time.monotonic() - killed_at
         time.sleep(1.0)
     assert err.value.code == grpc.StatusCode.UNAVAILABLE and ended_after_s < PROMPT_S, (err.value, ended_after_s)
-    assert loop.errors == [], loop.errors[:3]
+    # the loop is one thread: at most the one call in progress on the victim is cut (CANCELLED, as a
+    # hard stop cancels it; the SIGKILL test below closes connections instead); every later call is served
+    assert [e.code for e in loop.errors] in ([], [grpc.StatusCode.CANCELLED]), loop.errors[:3]
     assert survivor.metrics.count("Animate", "OK") > before
 
 
@@ -154,7 +162,8 @@ def _start_serve(checkpoint, tmp_path, name: str) -> tuple[subprocess.Popen, str
     env = {**os.environ, "EMOFACE_GRACE_S": "1"}
     with open(tmp_path / f"{name}.log", "w") as log:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen([*EMOFACE, "serve", "--port", "0", "--metrics-port", "0", "--checkpoint",
-                                 str(checkpoint)], stdout=subprocess.PIPE, stderr=log, text=True, env=env)
+                                 str(checkpoint), "--stream-capacity", "4"],  # not measured: load-independent
+                                stdout=subprocess.PIPE, stderr=log, text=True, env=env)
     line = proc.stdout.readline()
     match = re.search(r"listening on (\S+:\d+).*metrics :(\d+)", line)
     assert match, f"no start-up line: {line!r}: {(tmp_path / f'{name}.log').read_text()}"
@@ -261,7 +270,7 @@ def test_two_replicas_serve_twice_the_streams_of_one(serve):
     (a, address_a), (b, address_b) = serve(stream_capacity=2), serve(stream_capacity=2)
     address = f"{address_a},{address_b}"
     with FaceAnimationClient(address, timeout_s=CALL_TIMEOUT_S) as client:
-        client.info()  # both subchannels connected and healthy before the streams are placed
+        _until_both_serve(client, [a, b])  # both subchannels connected and healthy before the streams are placed
         streams = [client.stream(_paced_silence(40)) for _ in range(4)]
         for s in streams:
             s.wait_header()
