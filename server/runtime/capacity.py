@@ -24,8 +24,8 @@ from server.runtime.streaming import StreamConfig, StreamSession
 
 log = logging.getLogger(__name__)
 
-_PROBE_AUDIO_S = 3.0  # long enough for every window to reach its steady-state length
-_REPEATS = 3
+_PROBE_STEPS = 10  # steps timed once every window has its steady-state length
+_REPEATS = 5  # median of these (after a warm-up pass): start-up measurements vary by about 20 %
 
 @dataclass(frozen=True)
 class StepShapes:
@@ -57,13 +57,14 @@ def step_shapes(width: int, lookahead_s: float, config: StreamConfig = StreamCon
     recorder = _Recorder(width)
     session = StreamSession(recorder, EmotionTrack.constant("neutral"), RequestOptions(), lookahead_s, config)
     step = int(round(config.step_s * SAMPLE_RATE_HZ))
-    audio = np.random.default_rng(0).normal(0, 0.05, int(_PROBE_AUDIO_S * SAMPLE_RATE_HZ)).astype(np.float32)
-    session.push(audio[: len(audio) - 10 * step])
+    probe_s = config.encoder_context_s + config.head_context_s + _PROBE_STEPS * config.step_s + 1.0  # steady
+    audio = np.random.default_rng(0).normal(0, 0.05, int(probe_s * SAMPLE_RATE_HZ)).astype(np.float32)
+    session.push(audio[: len(audio) - _PROBE_STEPS * step])
     t0 = time.perf_counter()
-    for i in range(len(audio) - 10 * step, len(audio), step):
+    for i in range(len(audio) - _PROBE_STEPS * step, len(audio), step):
         session.push(audio[i : i + step])
     return StepShapes(recorder.encoder_samples, recorder.head_frames, recorder.head_rows,
-                      (time.perf_counter() - t0) / 10)
+                      (time.perf_counter() - t0) / _PROBE_STEPS)
 
 def batch_step_s(engine: InferenceEngine, shapes: StepShapes, streams: int) -> float:
     """Median wall time of one batched step (encoder + head) for ``streams`` streams."""

@@ -100,14 +100,18 @@ def test_bulk_work_stops_at_its_next_piece_once_its_caller_is_gone(pipeline):
 
 
 def test_step_shapes_match_the_stream_geometry_by_hand():
-    """Lookahead 0.1 s, smoothing takes half: the network sees 3 frames ahead. A step of 6 frames
-    ending at e: the head window starts 90 frames (1.5 s) before the step and ends 3 frames after
-    it: 90 + 6 + 3 = 99 frames. The encoder window starts 30 frames (0.5 s) of context before the
-    first provisional feature (6 frames of margin before the previous window's end), aligned down
-    to 6 frames: 36 frames before the step, to 9 after its start: 45 frames = 0.75 s = 12000 samples."""
+    """Lookahead 0.1 s, smoothing takes half: the network sees 3 frames ahead. A steady step of 12 frames
+    (0.2 s) ending at e: the head window starts 60 frames (1.0 s) before the step and ends 3 frames after
+    it: 60 + 12 + 3 = 75 frames. The encoder window starts 18 frames (0.3 s) of context before the
+    first provisional feature (6 frames of margin before the previous window's end, 3 frames before the
+    step), aligned down to 6 frames: 24 frames before the step, to 15 after its start: 39 frames =
+    0.65 s = 10400 samples. With 0.1 s steps and 0.5 s / 1.5 s contexts: 90 + 6 + 3 = 99 head frames,
+    36 + 9 = 45 encoder frames (12000 samples)."""
     shapes = step_shapes(64, 0.1, StreamConfig())
-    assert (shapes.encoder_samples, shapes.head_frames) == (12000, 99)
-    assert shapes.head_rows == slice(90, 96)  # only the step's 6 new frames leave the last layer
+    assert (shapes.encoder_samples, shapes.head_frames) == (10400, 75)
+    assert shapes.head_rows == slice(60, 72)  # only the step's 12 new frames leave the last layer
+    before = step_shapes(64, 0.1, StreamConfig(encoder_context_s=0.5, head_context_s=1.5, step_s=0.1))
+    assert (before.encoder_samples, before.head_frames, before.head_rows) == (12000, 99, slice(90, 96))
 
 
 def test_measured_capacity_is_the_most_streams_within_the_budget(pipeline):
