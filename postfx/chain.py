@@ -38,9 +38,12 @@ def stage_rngs(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
 class PostFxChain:
     """Post-processing for one clip or stream, seeded once."""
 
-    def __init__(self, opts: PostFxOptions, seed: int, fps: float = FPS, lookahead_frames: int | None = None):
+    def __init__(self, opts: PostFxOptions, seed: int, fps: float = FPS, lookahead_frames: int | None = None,
+                 silero_runner=None):
+        """``lookahead_frames``: a stream's smoother look-ahead; ``silero_runner``: how a stream's speech gate
+        runs its silero windows (default: alone; a server batches them across streams)."""
         self.opts = opts
-        self.gate = RawGate(opts.speech_gate)
+        self.gate = RawGate(opts.speech_gate, silero_runner)
         blink_rng, gaze_rng = stage_rngs(seed)
         self.blinks = BlinkTrack(opts.blink, blink_rng, fps)
         self.gaze = GazeTrack(opts.gaze, gaze_rng, fps)

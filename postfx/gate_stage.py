@@ -89,9 +89,10 @@ def silero_window_frames() -> int:
 class RawGate:
     """The gate over one clip or stream; a pass-through when the detector is ``off``."""
 
-    def __init__(self, opts: SpeechGateOptions = SpeechGateOptions()):
+    def __init__(self, opts: SpeechGateOptions = SpeechGateOptions(), silero_runner=None):
+        """``silero_runner``: how a stream's silero windows run (see :class:`postfx.speech_gate.SileroDetector`)."""
         self.opts = opts
-        self._activity = ActivityStream(opts.activity()) if opts.enabled else None
+        self._activity = ActivityStream(opts.activity(), silero_runner) if opts.enabled else None
         self._final = np.zeros(0, np.float32)  # final activity of the raw frames not yet let through
         self._held = np.zeros((0, len(rig())), np.float32)  # raw frames waiting for their activity
 

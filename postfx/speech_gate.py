@@ -235,8 +235,12 @@ class SileroDetector:
     WINDOW = 512  # samples per model call at 16 kHz
     CONTEXT = 64  # samples of the previous window the model sees in front of each window
 
-    def __init__(self, opts: SileroOptions = SileroOptions()):
-        self._session = silero_session()
+    def __init__(self, opts: SileroOptions = SileroOptions(), runner=None):
+        """``runner(x, state) -> (prob, state)`` runs one window (default: the shared session, directly;
+        :class:`postfx.silero_batch.SileroBatcher` batches the windows of many streams)."""
+        self._runner = runner or _run_alone
+        if runner is None:
+            silero_session()  # a missing silero-vad is reported here, not at the first window
         self.opts = opts
         self._audio = _AudioBuffer()
         self._state = np.zeros((2, 1, 128), np.float32)
@@ -266,8 +270,7 @@ class SileroDetector:
 
     def _run(self, window: np.ndarray) -> None:
         x = np.concatenate([self._context, window])[None]  # (1, CONTEXT + WINDOW)
-        prob, self._state = self._session.run(None, {"input": x, "state": self._state,
-                                                     "sr": np.array(SAMPLE_RATE_HZ, np.int64)})
+        prob, self._state = self._runner(x, self._state)
         p = self.last_probability = float(np.asarray(prob).reshape(-1)[0])
         self._speaking = p >= (self.opts.release_threshold if self._speaking else self.opts.threshold)
         self._window_speech[self._window] = self._speaking
@@ -289,8 +292,14 @@ class SileroDetector:
         return np.array(out, dtype=bool)
 
 
-def make_detector(opts: ActivityOptions) -> EnergyDetector | SileroDetector:
-    return EnergyDetector(opts.energy) if opts.detector == "energy" else SileroDetector(opts.silero)
+def _run_alone(x: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One silero window on the shared session."""
+    prob, state = silero_session().run(None, {"input": x, "state": state, "sr": np.array(SAMPLE_RATE_HZ, np.int64)})
+    return prob, state
+
+
+def make_detector(opts: ActivityOptions, silero_runner=None) -> EnergyDetector | SileroDetector:
+    return EnergyDetector(opts.energy) if opts.detector == "energy" else SileroDetector(opts.silero, silero_runner)
 
 
 class ActivityStream:
@@ -301,9 +310,9 @@ class ActivityStream:
     continued in silence.
     """
 
-    def __init__(self, opts: ActivityOptions = ActivityOptions()):
+    def __init__(self, opts: ActivityOptions = ActivityOptions(), silero_runner=None):
         self.opts = opts
-        self.detector = make_detector(opts)
+        self.detector = make_detector(opts, silero_runner)
         self._raw = np.zeros(0, dtype=bool)  # decisions from absolute frame _raw_start on
         self._raw_start = 0
         self._emitted = 0

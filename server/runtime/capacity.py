@@ -39,6 +39,8 @@ class StepShapes:
 class _Recorder:
     """Stands in for the pipeline: records the windows a stream asks for, returns zeros."""
 
+    silero_runner = None  # the speech gate runs its windows alone (a stream's cost without batching)
+
     def __init__(self, width: int):
         self.width, self.encoder_samples, self.head_frames, self.head_rows = width, 0, 0, None
 

@@ -22,6 +22,8 @@ from model.errors import InputError
 from model.inference import InferenceEngine
 from model.rig import rig
 from postfx.chain import PostFxChain
+from postfx.silero_batch import SileroBatcher
+from postfx.speech_gate import silero_session
 from server.runtime.animation import Animation
 from server.runtime.model_info import model_info
 from server.runtime.options import RequestOptions
@@ -60,6 +62,8 @@ class Pipeline:
         self.engine = InferenceEngine(loaded.model, quantize=runtime.quantize)
         # one forward pass at a time (the CPU is the bottleneck); stream steps run on the int8 copy if any
         self.scheduler = ModelScheduler(stream_engine or self.engine)
+        # streams' speech gates run their silero windows through one batcher (whole clips run theirs alone)
+        self.silero_runner = SileroBatcher(silero_session)
         self._capacity: dict[tuple[float, float], int] = {}
 
     @classmethod

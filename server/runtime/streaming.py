@@ -68,7 +68,8 @@ class StreamSession:
         self.model_lookahead_frames = lookahead - smooth_la
         # the speech gate looks ahead beside the network, within its share (pre-roll cut if need be)
         self.options = self.options.with_gate_within(self.model_lookahead_frames)
-        self.chain = PostFxChain(self.options.postfx, self.options.seed, FPS, lookahead_frames=smooth_la)
+        self.chain = PostFxChain(self.options.postfx, self.options.seed, FPS, lookahead_frames=smooth_la,
+                                 silero_runner=pipeline.silero_runner)
         self.columns = rig().select(self.options.controls) if self.options.controls else np.arange(len(rig()))
         self.controls: tuple[str, ...] = tuple(rig().names[i] for i in self.columns)
         self._audio = np.zeros(0, np.float32)  # samples from self._audio_offset on
