@@ -22,8 +22,8 @@ import numpy as np
 from model.constants import FPS, SAMPLE_RATE_HZ
 from model.errors import InputError
 from model.rig import rig
-from postfx.speech_gate import DETECTORS, ActivityOptions, ActivityStream, SileroDetector, frame_bounds, gate, \
-    speech_activity
+from postfx.speech_gate import ActivityOptions, ActivityStream, gate, speech_activity
+from postfx.vad import DETECTORS, SileroDetector, frame_bounds
 
 GATE_DETECTORS = ("silero", "energy", "off")
 """Values of ``speech_gate.detector``: ``off`` leaves the network's mouth as it is."""

@@ -12,8 +12,8 @@ from scipy.signal import resample_poly
 from model.constants import SAMPLE_RATE_HZ, frame_count
 from model.errors import InputError
 from model.rig import rig
-from postfx.speech_gate import (GATED_CONTROLS, ActivityOptions, ActivityStream, EnergyOptions, GateOptions,
-                                frame_bounds, gate, speech_activity)
+from postfx.speech_gate import GATED_CONTROLS, ActivityOptions, ActivityStream, GateOptions, gate, speech_activity
+from postfx.vad import EnergyOptions, frame_bounds
 
 HELLO = Path(__file__).resolve().parents[2] / "docs" / "samples" / "hello.wav"
 OPTS = ActivityOptions(preroll_s=0.1, hangover_s=0.2, ramp_s=0.1)  # 6, 12 and 6 frames at 60 fps
@@ -196,7 +196,7 @@ def test_silero_probabilities_match_the_reference_wrapper():
     torch = pytest.importorskip("torch")
     from silero_vad import load_silero_vad
 
-    from postfx.speech_gate import SileroDetector
+    from postfx.vad import SileroDetector
 
     audio = hello()[: 512 * 60]
     det, ours = SileroDetector(), []
@@ -210,7 +210,7 @@ def test_silero_probabilities_match_the_reference_wrapper():
 
 def test_silero_frames_take_the_window_holding_their_centre():
     _silero()
-    from postfx.speech_gate import SileroDetector
+    from postfx.vad import SileroDetector
 
     # frames 0..3 end at samples 266, 533, 800, 1066 (centres 133, 399, 666, 933); windows end at 512, 1024
     det = SileroDetector()
