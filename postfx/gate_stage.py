@@ -6,10 +6,12 @@ or to a stream (audio chunks in with :meth:`RawGate.push_audio`, raw frames in w
 each raw frame let through once its activity is final). Both give the same frames for the same audio
 (:func:`postfx.speech_gate.speech_activity` is the stream fed in one piece).
 
-In a stream the gate's look-ahead (its pre-roll plus, for silero, the rest of the 32 ms window that decides
-a frame) runs beside the network's own right context: it costs no latency while
+In a stream the gate's look-ahead (its pre-roll plus, for silero, the onset reach and the rest of the 32 ms
+window that decides a frame) runs beside the network's own right context: it costs no latency while
 :meth:`SpeechGateOptions.lookahead_frames` fits in the network's share of the stream's lookahead.
-:meth:`SpeechGateOptions.within` cuts the pre-roll to that share when it does not.
+:meth:`SpeechGateOptions.within` cuts the onset reach, then the pre-roll, to that share when it does not. So a
+stream with the default 0.1 s lookahead has no onset reach (the options it echoes say ``onset_s`` 0): there
+the gate opens when silero decides, as a whole clip does without the reach.
 """
 from __future__ import annotations
 
@@ -38,12 +40,16 @@ class SpeechGateOptions:
         32 ms windows in the network's share (50 ms) of a stream's default 0.1 s lookahead.
     hangover_s: and stays open this long after it.
     ramp_s: a full open or close takes this long (the smoother after the gate softens it further).
+    onset_s: silero only: a speech onset moves up to this far earlier over the sounding frames (energy
+        detector) just before it, so the gate opens at the level onset rather than at silero's late decision.
+        The default, 0.3 s, is for whole clips; a stream cuts it first to its lookahead (:meth:`within`).
     """
 
     detector: str = "silero"
     preroll_s: float = ActivityOptions.preroll_s  # the timing's defaults have one home: ActivityOptions
     hangover_s: float = ActivityOptions.hangover_s
     ramp_s: float = ActivityOptions.ramp_s
+    onset_s: float = ActivityOptions.onset_s
 
     def __post_init__(self) -> None:
         if self.detector not in GATE_DETECTORS:
@@ -58,20 +64,26 @@ class SpeechGateOptions:
     def activity(self) -> ActivityOptions:
         """The detector and timing as :class:`ActivityOptions` (``off`` maps to energy's, unused)."""
         detector = self.detector if self.detector in DETECTORS else "energy"
-        return ActivityOptions(detector, self.preroll_s, self.hangover_s, self.ramp_s)
+        return ActivityOptions(detector, self.preroll_s, self.hangover_s, self.ramp_s, onset_s=self.onset_s)
 
     def lookahead_frames(self) -> int:
         """Frames of audio past a raw frame that its activity needs (0 when off)."""
         if not self.enabled:
             return 0
-        return self.activity().preroll_frames + (silero_window_frames() if self.detector == "silero" else 0)
+        act = self.activity()
+        return act.preroll_frames + act.onset_frames + (silero_window_frames() if self.detector == "silero" else 0)
 
     def within(self, frames: int) -> SpeechGateOptions:
-        """These options with the pre-roll cut so :meth:`lookahead_frames` fits in ``frames`` if it can."""
+        """These options with the onset reach, then the pre-roll, cut so :meth:`lookahead_frames` fits in
+        ``frames`` if it can (the pre-roll opens the gate before every onset; the reach only where silero is late)."""
         excess = self.lookahead_frames() - frames
         if excess <= 0:
             return self
-        return dataclasses.replace(self, preroll_s=max(0, self.activity().preroll_frames - excess) / FPS)
+        act = self.activity()
+        onset = max(0, act.onset_frames - excess)
+        excess -= act.onset_frames - onset
+        preroll = max(0, act.preroll_frames - max(0, excess))
+        return dataclasses.replace(self, preroll_s=preroll / FPS, onset_s=onset / FPS)
 
 
 @lru_cache(maxsize=1)

@@ -2,12 +2,8 @@
 emotion controls are untouched, and a stream equals the whole clip."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-import soundfile as sf
-from scipy.signal import resample_poly
 
 from model.constants import SAMPLE_RATE_HZ, frame_count
 from model.errors import InputError
@@ -15,25 +11,9 @@ from model.rig import rig
 from postfx.speech_gate import GATED_CONTROLS, ActivityOptions, ActivityStream, GateOptions, gate, speech_activity
 from postfx.vad import EnergyOptions, frame_bounds
 
-HELLO = Path(__file__).resolve().parents[2] / "docs" / "samples" / "hello.wav"
+from emoface_testing import burst, hello
+
 OPTS = ActivityOptions(preroll_s=0.1, hangover_s=0.2, ramp_s=0.1)  # 6, 12 and 6 frames at 60 fps
-
-
-def hello() -> np.ndarray:
-    """docs/samples/hello.wav (a permitted fixture) at 16 kHz mono."""
-    x, sr = sf.read(HELLO, dtype="float32")
-    assert x.ndim == 1
-    g = np.gcd(sr, SAMPLE_RATE_HZ)
-    return resample_poly(x, SAMPLE_RATE_HZ // g, sr // g).astype(np.float32)
-
-
-def burst(on_frame: int, off_frame: int, n_frames: int, dbfs: float = -20.0, hz: float = 220.0) -> np.ndarray:
-    """Zeros with a sine at ``dbfs`` RMS filling output frames ``[on_frame, off_frame)`` exactly."""
-    x = np.zeros(frame_bounds(n_frames - 1)[1], np.float32)
-    a, b = frame_bounds(on_frame)[0], frame_bounds(off_frame)[0]
-    t = np.arange(b - a) / SAMPLE_RATE_HZ
-    x[a:b] = np.sqrt(2) * 10 ** (dbfs / 20) * np.sin(2 * np.pi * hz * t)
-    return x
 
 
 def speech_like(seconds: float, seed: int) -> np.ndarray:
@@ -229,6 +209,6 @@ def test_silero_stream_equals_whole_clip(chunk):
     whole = speech_activity(audio, opts)
     streamed, progress = _stream(audio, opts, chunk)
     np.testing.assert_array_equal(streamed, whole)
-    for received, final in progress:  # a frame waits for the 32 ms window holding its centre + preroll
-        latest = max(0, frame_count(received) - opts.preroll_frames)
+    for received, final in progress:  # a frame waits for the 32 ms window holding its centre + preroll + reach
+        latest = max(0, frame_count(received) - opts.preroll_frames - opts.onset_frames)
         assert max(0, latest - 3) <= final <= latest
