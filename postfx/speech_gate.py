@@ -3,8 +3,8 @@
 A guard for models that keep the mouth open in silence. Per-frame speech decisions come from one of the
 detectors of :mod:`postfx.vad` (``energy`` or ``silero``) on 16 kHz mono float32 audio.
 
-silero decides *whether* it is speech but is late to say *when* it started (tens of ms after a pause, up to
-250 ms where a clip starts mid-speech). With an ``onset_s`` reach, the energy detector's causal level decision
+silero decides *whether* it is speech but is late to say *when* it started (tens of ms after a pause on real
+recordings, more where a clip starts with speech). With an ``onset_s`` reach, the energy detector's causal level decision
 decides when: a speech onset moves earlier over the run of sounding frames just before it, at most
 ``onset_frames`` (:func:`extend_onsets`). Frames that are not sounding (digital silence, a noise floor, room
 tone the energy detector has learnt) never open early.
@@ -57,8 +57,8 @@ class ActivityOptions:
     Defaults (1, 6 and 2 frames: 17, 100, 33 ms): the hangover was chosen on the FACEGOOD takes and synthetic
     clips (bench/speech_gate.py); the pre-roll is what fits beside silero's 32 ms windows in the network's share
     of a stream's default 0.1 s lookahead (postfx/gate_stage.py), and with ``preroll_frames + 1 >= ramp_frames``
-    the gate is fully open at a speech onset. The onset reach, 18 frames (0.3 s), covers silero's 170-250 ms
-    where a clip starts mid-speech (docs/evaluation.md, "Gate onsets"). (The pipeline's stage,
+    the gate is fully open at a speech onset. The onset reach, 18 frames (0.3 s), is longer than silero's
+    lateness measured on real recordings (docs/evaluation.md, "Gate onsets"). (The pipeline's stage,
     :class:`postfx.gate_stage.SpeechGateOptions`, takes these defaults and silero.)
     """
 
