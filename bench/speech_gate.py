@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from model.constants import FPS, SAMPLE_RATE_HZ, frame_count  # noqa: E402
-from postfx.speech_gate import ActivityOptions, frame_bounds, speech_activity  # noqa: E402
+from postfx.speech_gate import ActivityOptions, speech_activity  # noqa: E402
+from postfx.vad import frame_bounds  # noqa: E402
 
 GATES = ("none", "energy", "silero")
 PAUSE_DB = 30.0

@@ -6,10 +6,12 @@ or to a stream (audio chunks in with :meth:`RawGate.push_audio`, raw frames in w
 each raw frame let through once its activity is final). Both give the same frames for the same audio
 (:func:`postfx.speech_gate.speech_activity` is the stream fed in one piece).
 
-In a stream the gate's look-ahead (its pre-roll plus, for silero, the rest of the 32 ms window that decides
-a frame) runs beside the network's own right context: it costs no latency while
+In a stream the gate's look-ahead (its pre-roll plus, for silero, the onset reach and the rest of the 32 ms
+window that decides a frame) runs beside the network's own right context: it costs no latency while
 :meth:`SpeechGateOptions.lookahead_frames` fits in the network's share of the stream's lookahead.
-:meth:`SpeechGateOptions.within` cuts the pre-roll to that share when it does not.
+:meth:`SpeechGateOptions.within` cuts the onset reach, then the pre-roll, to that share when it does not. So a
+stream with the default 0.1 s lookahead has no onset reach (the options it echoes say ``onset_s`` 0): there
+the gate opens when silero decides, as a whole clip does without the reach.
 """
 from __future__ import annotations
 
@@ -22,8 +24,8 @@ import numpy as np
 from model.constants import FPS, SAMPLE_RATE_HZ
 from model.errors import InputError
 from model.rig import rig
-from postfx.speech_gate import DETECTORS, ActivityOptions, ActivityStream, SileroDetector, frame_bounds, gate, \
-    speech_activity
+from postfx.speech_gate import ActivityOptions, ActivityStream, gate, speech_activity
+from postfx.vad import DETECTORS, SileroDetector, frame_bounds
 
 GATE_DETECTORS = ("silero", "energy", "off")
 """Values of ``speech_gate.detector``: ``off`` leaves the network's mouth as it is."""
@@ -38,12 +40,16 @@ class SpeechGateOptions:
         32 ms windows in the network's share (50 ms) of a stream's default 0.1 s lookahead.
     hangover_s: and stays open this long after it.
     ramp_s: a full open or close takes this long (the smoother after the gate softens it further).
+    onset_s: silero only: a speech onset moves up to this far earlier over the sounding frames (energy
+        detector) just before it, so the gate opens at the level onset rather than at silero's late decision.
+        The default, 0.3 s, is for whole clips; a stream cuts it first to its lookahead (:meth:`within`).
     """
 
     detector: str = "silero"
     preroll_s: float = ActivityOptions.preroll_s  # the timing's defaults have one home: ActivityOptions
     hangover_s: float = ActivityOptions.hangover_s
     ramp_s: float = ActivityOptions.ramp_s
+    onset_s: float = ActivityOptions.onset_s
 
     def __post_init__(self) -> None:
         if self.detector not in GATE_DETECTORS:
@@ -58,20 +64,26 @@ class SpeechGateOptions:
     def activity(self) -> ActivityOptions:
         """The detector and timing as :class:`ActivityOptions` (``off`` maps to energy's, unused)."""
         detector = self.detector if self.detector in DETECTORS else "energy"
-        return ActivityOptions(detector, self.preroll_s, self.hangover_s, self.ramp_s)
+        return ActivityOptions(detector, self.preroll_s, self.hangover_s, self.ramp_s, onset_s=self.onset_s)
 
     def lookahead_frames(self) -> int:
         """Frames of audio past a raw frame that its activity needs (0 when off)."""
         if not self.enabled:
             return 0
-        return self.activity().preroll_frames + (silero_window_frames() if self.detector == "silero" else 0)
+        act = self.activity()
+        return act.preroll_frames + act.onset_frames + (silero_window_frames() if self.detector == "silero" else 0)
 
     def within(self, frames: int) -> SpeechGateOptions:
-        """These options with the pre-roll cut so :meth:`lookahead_frames` fits in ``frames`` if it can."""
+        """These options with the onset reach, then the pre-roll, cut so :meth:`lookahead_frames` fits in
+        ``frames`` if it can (the pre-roll opens the gate before every onset; the reach only where silero is late)."""
         excess = self.lookahead_frames() - frames
         if excess <= 0:
             return self
-        return dataclasses.replace(self, preroll_s=max(0, self.activity().preroll_frames - excess) / FPS)
+        act = self.activity()
+        onset = max(0, act.onset_frames - excess)
+        excess -= act.onset_frames - onset
+        preroll = max(0, act.preroll_frames - max(0, excess))
+        return dataclasses.replace(self, preroll_s=preroll / FPS, onset_s=onset / FPS)
 
 
 @lru_cache(maxsize=1)
@@ -90,9 +102,9 @@ class RawGate:
     """The gate over one clip or stream; a pass-through when the detector is ``off``."""
 
     def __init__(self, opts: SpeechGateOptions = SpeechGateOptions(), silero_runner=None):
-        """``silero_runner``: how a stream's silero windows run (see :class:`postfx.speech_gate.SileroDetector`)."""
+        """``silero_runner``: how a stream's silero windows run (see :class:`postfx.vad.SileroDetector`)."""
         self.opts = opts
-        self._activity = ActivityStream(opts.activity(), silero_runner) if opts.enabled else None
+        self._activity = ActivityStream(opts.activity(), silero_runner=silero_runner) if opts.enabled else None
         self._final = np.zeros(0, np.float32)  # final activity of the raw frames not yet let through
         self._held = np.zeros((0, len(rig())), np.float32)  # raw frames waiting for their activity
 

@@ -4,7 +4,7 @@ Each stream's detector runs its 512-sample windows one after another (the model 
 one call costs about 0.16 ms at any batch size up to 4 (0.07 ms a window at 16): with many
 streams on two cores, per-call overhead and thread contention made silero about a third of the
 model's own work (py-spy, 16 streams). :class:`SileroBatcher` is a drop-in ``runner`` for
-:class:`postfx.speech_gate.SileroDetector`: callers block while a dispatcher thread runs every
+:class:`postfx.vad.SileroDetector`: callers block while a dispatcher thread runs every
 window queued so far as one batch, so the batch size follows the load (1 when a stream is alone).
 A row of a batched call equals the same window run alone (the model's ops are per row).
 """

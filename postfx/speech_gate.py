@@ -1,20 +1,18 @@
 """Speech-activity gate: rest the mouth-opening controls where nobody is speaking.
 
-A guard for models that keep the mouth open in silence. Per-frame speech activity at
-:data:`~model.constants.FPS` comes from 16 kHz mono float32 audio through one of two
-detectors behind one interface (``push(audio) -> decisions``, ``finish() -> decisions``):
+A guard for models that keep the mouth open in silence. Per-frame speech decisions come from one of the
+detectors of :mod:`postfx.vad` (``energy`` or ``silero``) on 16 kHz mono float32 audio.
 
-- ``energy``: frame RMS in dBFS against the highest of three levels: an absolute floor, a
-  level ``relative_db`` under the running speech level, and ``noise_margin_db`` over a
-  running noise floor (falls at once, rises with a time constant). Causal, so it streams.
-- ``silero``: silero-vad's ONNX model from its PyPI wheel, run with onnxruntime on 512-sample
-  windows (32 ms) carrying its recurrent state; speech starts at ``threshold`` and ends under
-  ``release_threshold``. Imported lazily; no torch, no network.
+silero decides *whether* it is speech but is late to say *when* it started (tens of ms after a pause on real
+recordings, more where a clip starts with speech). With an ``onset_s`` reach, the energy detector's causal level decision
+decides when: a speech onset moves earlier over the run of sounding frames just before it, at most
+``onset_frames`` (:func:`extend_onsets`). Frames that are not sounding (digital silence, a noise floor, room
+tone the energy detector has learnt) never open early.
 
 Raw decisions become activity in ``[0, 1]``: held open ``preroll_frames`` before a speech
 frame and ``hangover_frames`` after it, then ramped: activity changes by at most
 ``1 / ramp_frames`` per frame, so the gate is never a step. Frame ``i`` of a stream is final
-once the detector has decided frame ``i + preroll_frames``; :func:`speech_activity` (whole
+once the detector has decided frame ``i + preroll_frames + onset_frames``; :func:`speech_activity` (whole
 clip) is the stream fed in one piece, so both give the same activity for the same audio.
 
 :func:`gate` pulls only the mouth-opening controls (jaw open, tongue) toward rest in
@@ -23,23 +21,18 @@ proportion to inactivity; mouth corners, brows, cheeks and lids keep the emotion
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
-from model.constants import FPS, SAMPLE_RATE_HZ, frame_count
+from model.constants import FPS
 from model.errors import InputError
-from model.files import package_data_path
 from model.rig import rig
 from postfx._validate import check_range
+from postfx.vad import DETECTORS, EnergyDetector, EnergyOptions, SileroDetector, SileroOptions
 
 log = logging.getLogger(__name__)
 
-DETECTORS = ("energy", "silero")
-VAD_INSTALL_HINT = "a base dependency of emoface-bridge: reinstall it, or pip install silero-vad onnxruntime"
 GATED_CONTROLS: tuple[str, ...] = (
     "CTRL_C_jaw.ty", "CTRL_C_jaw_openExtreme.ty", "CTRL_C_tongue.tx", "CTRL_C_tongue.ty", "CTRL_C_tongue_inOut.ty",
     "CTRL_C_tongue_narrowWide.ty", "CTRL_C_tongue_press.ty", "CTRL_C_tongue_roll.tx", "CTRL_C_tongue_roll.ty",
@@ -50,44 +43,6 @@ disgust raises the upper lip and depresses the lower one (AU10, AU16), an expres
 
 
 @dataclass(frozen=True)
-class EnergyOptions:
-    """Energy detector. A frame is speech when its RMS level (dBFS) exceeds all of:
-
-    floor_dbfs: an absolute floor (digital silence, a -60 dBFS noise floor stay under it).
-    relative_db: this far under the running speech level (a peak follower of speech frames
-        that decays by ``speech_release_db_per_s``).
-    noise_margin_db: this far over the running noise floor, which drops to any quieter frame
-        at once and rises toward louder ones with time constant ``noise_rise_s``.
-    """
-
-    floor_dbfs: float = -55.0
-    relative_db: float = 35.0
-    noise_margin_db: float = 10.0
-    noise_rise_s: float = 0.5
-    speech_release_db_per_s: float = 3.0
-
-    def __post_init__(self) -> None:
-        check_range("energy.floor_dbfs", self.floor_dbfs, -120.0, 0.0)
-        check_range("energy.relative_db", self.relative_db, 0.0, 100.0)
-        check_range("energy.noise_margin_db", self.noise_margin_db, 0.0, 60.0)
-        check_range("energy.noise_rise_s", self.noise_rise_s, 0.01, 60.0)
-        check_range("energy.speech_release_db_per_s", self.speech_release_db_per_s, 0.0, 100.0)
-
-
-@dataclass(frozen=True)
-class SileroOptions:
-    """silero-vad: speech starts where the probability reaches ``threshold`` and ends where it
-    falls under ``release_threshold`` (silero's own defaults: 0.5 and 0.5 - 0.15)."""
-
-    threshold: float = 0.5
-    release_threshold: float = 0.35
-
-    def __post_init__(self) -> None:
-        check_range("silero.threshold", self.threshold, 0.0, 1.0)
-        check_range("silero.release_threshold", self.release_threshold, 0.0, self.threshold)
-
-
-@dataclass(frozen=True)
 class ActivityOptions:
     """Speech activity per frame.
 
@@ -95,18 +50,23 @@ class ActivityOptions:
     preroll_s: the gate is open this long before speech (anticipation; also a stream's lookahead).
     hangover_s: and stays open this long after it (word-final consonants, the model's lag).
     ramp_s: a full open or close takes this long; activity moves at most 1/ramp_frames a frame.
+    onset_s: silero only. A speech onset moves this far earlier at most, over the frames just before it that
+        the energy detector (``energy`` options) calls sounding; the gate then opens at the level onset, not at
+        silero's late decision. Costs the same lookahead: a stream cuts it first (postfx/gate_stage.py).
 
     Defaults (1, 6 and 2 frames: 17, 100, 33 ms): the hangover was chosen on the FACEGOOD takes and synthetic
     clips (bench/speech_gate.py); the pre-roll is what fits beside silero's 32 ms windows in the network's share
     of a stream's default 0.1 s lookahead (postfx/gate_stage.py), and with ``preroll_frames + 1 >= ramp_frames``
-    the gate is fully open at a speech onset. (The pipeline's stage, :class:`postfx.gate_stage.SpeechGateOptions`,
-    takes these defaults and silero.)
+    the gate is fully open at a speech onset. The onset reach, 18 frames (0.3 s), is longer than silero's
+    lateness measured on real recordings (docs/evaluation.md, "Gate onsets"). (The pipeline's stage,
+    :class:`postfx.gate_stage.SpeechGateOptions`, takes these defaults and silero.)
     """
 
     detector: str = "energy"
     preroll_s: float = 1 / FPS
     hangover_s: float = 6 / FPS
     ramp_s: float = 2 / FPS
+    onset_s: float = 18 / FPS
     energy: EnergyOptions = field(default_factory=EnergyOptions)
     silero: SileroOptions = field(default_factory=SileroOptions)
 
@@ -117,6 +77,7 @@ class ActivityOptions:
         check_range("speech_gate.preroll_s", self.preroll_s, 0.0, 1.0)
         check_range("speech_gate.hangover_s", self.hangover_s, 0.0, 2.0)
         check_range("speech_gate.ramp_s", self.ramp_s, 1.0 / FPS, 1.0)
+        check_range("speech_gate.onset_s", self.onset_s, 0.0, 1.0)
 
     @property
     def preroll_frames(self) -> int:
@@ -130,6 +91,11 @@ class ActivityOptions:
     def ramp_frames(self) -> int:
         return max(1, round(self.ramp_s * FPS))
 
+    @property
+    def onset_frames(self) -> int:
+        """The onset reach in frames; 0 for the energy detector, whose decisions are the level criterion."""
+        return round(self.onset_s * FPS) if self.detector == "silero" else 0
+
 
 @dataclass(frozen=True)
 class GateOptions:
@@ -139,211 +105,83 @@ class GateOptions:
     rest_value: float = 0.0
 
 
-def frame_bounds(i: int) -> tuple[int, int]:
-    """Samples ``[start, end)`` of output frame ``i`` (the split :func:`frame_count` implies)."""
-    return (i * SAMPLE_RATE_HZ) // FPS, ((i + 1) * SAMPLE_RATE_HZ) // FPS
-
-
-class _AudioBuffer:
-    """Samples received so far, trimmed to those still needed (absolute sample indices)."""
-
-    def __init__(self) -> None:
-        self.data = np.zeros(0, np.float32)
-        self.start = 0  # absolute index of data[0]
-
-    @property
-    def end(self) -> int:
-        return self.start + len(self.data)
-
-    def append(self, audio: np.ndarray) -> None:
-        audio = np.asarray(audio, dtype=np.float32)
-        if audio.ndim != 1:
-            raise InputError(f"audio must be mono (n,), got shape {audio.shape}")
-        self.data = np.concatenate([self.data, audio])
-
-    def span(self, a: int, b: int) -> np.ndarray:
-        return self.data[a - self.start: b - self.start]
-
-    def drop_before(self, a: int) -> None:
-        self.data = self.data[a - self.start:]
-        self.start = a
-
-
-class EnergyDetector:
-    """Causal RMS-level detector; see :class:`EnergyOptions`."""
-
-    def __init__(self, opts: EnergyOptions = EnergyOptions()):
-        self.opts = opts
-        self._audio = _AudioBuffer()
-        self._frame = 0
-        self._noise_db = opts.floor_dbfs - opts.noise_margin_db  # lowest it goes: threshold never under floor
-        self._speech_db = opts.floor_dbfs + opts.relative_db  # unknown speaker: start at the floor
-        self._rise = 1.0 - math.exp(-1.0 / (opts.noise_rise_s * FPS))
-        self._release_db = opts.speech_release_db_per_s / FPS
-
-    def push(self, audio: np.ndarray) -> np.ndarray:
-        """Add samples; return decisions (bool) for the frames whose audio is now complete."""
-        self._audio.append(audio)
-        out = []
-        while frame_bounds(self._frame)[1] <= self._audio.end:
-            a, b = frame_bounds(self._frame)
-            x = self._audio.span(a, b).astype(np.float64)
-            out.append(self._decide(20.0 * math.log10(max(math.sqrt(float(np.mean(x * x))), 1e-6))))
-            self._audio.drop_before(b)
-            self._frame += 1
-        return np.array(out, dtype=bool)
-
-    def finish(self) -> np.ndarray:
-        """Energy frames need no lookahead: nothing is held back."""
-        return np.zeros(0, dtype=bool)
-
-    def _decide(self, level: float) -> bool:
-        o = self.opts
-        threshold = max(o.floor_dbfs, self._speech_db - o.relative_db, self._noise_db + o.noise_margin_db)
-        speech = level > threshold
-        self._speech_db = max(self._speech_db - self._release_db, level if speech else -math.inf,
-                              o.floor_dbfs + o.relative_db)
-        if level < self._noise_db:
-            self._noise_db = max(level, o.floor_dbfs - o.noise_margin_db)
-        else:
-            self._noise_db += (level - self._noise_db) * self._rise
-        return speech
-
-
-def silero_model_path() -> Path:
-    """silero-vad's ONNX model inside its installed wheel (found without importing torch)."""
-    return package_data_path("silero_vad", "data/silero_vad.onnx",
-                             f"the silero detector needs silero-vad: {VAD_INSTALL_HINT}", "silero-vad")
-
-
-@lru_cache(maxsize=1)
-def silero_session():
-    """One onnxruntime session per process (building one takes ~0.1 s; ``run`` is thread-safe and the
-    recurrent state lives in each detector)."""
-    try:
-        import onnxruntime
-    except ImportError:
-        raise InputError(f"the silero detector needs onnxruntime: {VAD_INSTALL_HINT}") from None
-    so = onnxruntime.SessionOptions()
-    so.intra_op_num_threads = so.inter_op_num_threads = 1
-    return onnxruntime.InferenceSession(str(silero_model_path()), so, providers=["CPUExecutionProvider"])
-
-
-class SileroDetector:
-    """silero-vad v5+ ONNX on 512-sample windows; a frame takes the window holding its centre."""
-
-    WINDOW = 512  # samples per model call at 16 kHz
-    CONTEXT = 64  # samples of the previous window the model sees in front of each window
-
-    def __init__(self, opts: SileroOptions = SileroOptions(), runner=None):
-        """``runner(x, state) -> (prob, state)`` runs one window (default: the shared session, directly;
-        :class:`postfx.silero_batch.SileroBatcher` batches the windows of many streams)."""
-        self._runner = runner or _run_alone
-        if runner is None:
-            silero_session()  # a missing silero-vad is reported here, not at the first window
-        self.opts = opts
-        self._audio = _AudioBuffer()
-        self._state = np.zeros((2, 1, 128), np.float32)
-        self._context = np.zeros(self.CONTEXT, np.float32)
-        self._window = 0
-        self._speaking = False
-        self._window_speech: dict[int, bool] = {}
-        self._frame = 0
-        self._finished = False
-        self.last_probability = 0.0  # of the last window run
-
-    def push(self, audio: np.ndarray) -> np.ndarray:
-        """Add samples; return decisions for frames whose centre window has been run."""
-        self._audio.append(audio)
-        while (self._window + 1) * self.WINDOW <= self._audio.end:
-            self._run(self._audio.span(self._window * self.WINDOW, (self._window + 1) * self.WINDOW))
-        return self._frames(frame_count(self._audio.end))
-
-    def finish(self) -> np.ndarray:
-        """Run the last partial window (zero-padded) and decide the remaining frames."""
-        n_frames = frame_count(self._audio.end)
-        if not self._finished and self._window * self.WINDOW < self._audio.end:
-            tail = self._audio.span(self._window * self.WINDOW, self._audio.end)
-            self._run(np.pad(tail, (0, self.WINDOW - len(tail))))
-        self._finished = True
-        return self._frames(n_frames)
-
-    def _run(self, window: np.ndarray) -> None:
-        x = np.concatenate([self._context, window])[None]  # (1, CONTEXT + WINDOW)
-        prob, self._state = self._runner(x, self._state)
-        p = self.last_probability = float(np.asarray(prob).reshape(-1)[0])
-        self._speaking = p >= (self.opts.release_threshold if self._speaking else self.opts.threshold)
-        self._window_speech[self._window] = self._speaking
-        self._context = window[-self.CONTEXT:].astype(np.float32)
-        self._window += 1
-        self._audio.drop_before(min(self._window * self.WINDOW, self._audio.end))
-
-    def _frames(self, n_frames: int) -> np.ndarray:
-        out = []
-        while self._frame < n_frames:
-            a, b = frame_bounds(self._frame)
-            k = ((a + b) // 2) // self.WINDOW
-            if k not in self._window_speech:
-                break
-            out.append(self._window_speech[k])
-            self._frame += 1
-        for k in [k for k in self._window_speech if (k + 1) * self.WINDOW < frame_bounds(self._frame)[0]]:
-            del self._window_speech[k]
-        return np.array(out, dtype=bool)
-
-
-def _run_alone(x: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One silero window on the shared session."""
-    prob, state = silero_session().run(None, {"input": x, "state": state, "sr": np.array(SAMPLE_RATE_HZ, np.int64)})
-    return prob, state
-
-
 def make_detector(opts: ActivityOptions, silero_runner=None) -> EnergyDetector | SileroDetector:
     return EnergyDetector(opts.energy) if opts.detector == "energy" else SileroDetector(opts.silero, silero_runner)
+
+
+def extend_onsets(speech: np.ndarray, sounding: np.ndarray, reach_frames: int) -> np.ndarray:
+    """``(n,)`` bool: ``speech`` with each onset moved earlier over the sounding frames in front of it.
+
+    Frame ``i`` is on when ``speech[i]``, or when some ``speech[j]`` with ``i < j <= i + reach_frames`` has
+    ``sounding[i .. j - 1]`` all true. ``speech`` and ``sounding`` are ``(n,)`` bool over the same frames.
+    """
+    out = np.empty(len(speech), dtype=bool)
+    far = reach_frames + 1  # "no speech frame within reach through sounding frames"
+    dist = far  # frames from i to the next speech frame, through sounding frames only
+    for i in range(len(speech) - 1, -1, -1):
+        dist = 0 if speech[i] else min(dist + 1, far) if sounding[i] else far
+        out[i] = dist <= reach_frames
+    return out
 
 
 class ActivityStream:
     """Streaming speech activity: push audio, get activity for the frames now final.
 
-    Frame ``i`` is final once the detector has decided frame ``i + preroll_frames`` (its
-    audio plus ``preroll_s`` of lookahead); :meth:`finish` flushes the rest as if the audio
-    continued in silence.
+    Frame ``i`` is final once the detector has decided frame ``i + preroll_frames + onset_frames``
+    (its audio plus :attr:`lookahead_frames` of lookahead); :meth:`finish` flushes the rest as if the
+    audio continued in silence. ``detector`` replaces the one ``opts`` names (tests inject fakes).
     """
 
-    def __init__(self, opts: ActivityOptions = ActivityOptions(), silero_runner=None):
+    def __init__(self, opts: ActivityOptions = ActivityOptions(), detector=None, silero_runner=None):
+        """``silero_runner``: how silero's windows run (see :class:`postfx.vad.SileroDetector`)."""
         self.opts = opts
-        self.detector = make_detector(opts, silero_runner)
+        self.detector = make_detector(opts, silero_runner) if detector is None else detector
+        # the level criterion of an early onset, run beside silero
+        self.sounding = EnergyDetector(opts.energy) if opts.onset_frames else None
         self._raw = np.zeros(0, dtype=bool)  # decisions from absolute frame _raw_start on
+        self._sound = np.zeros(0, dtype=bool)  # sounding decisions, from _raw_start on too
         self._raw_start = 0
         self._emitted = 0
         self._level: float | None = None  # activity of the last emitted frame
 
     @property
     def lookahead_frames(self) -> int:
-        return self.opts.preroll_frames
+        return self.opts.preroll_frames + self.opts.onset_frames
 
     def push(self, audio: np.ndarray) -> np.ndarray:
         """Add 16 kHz mono samples; return ``(n,)`` float32 activity of newly final frames."""
         self._raw = np.concatenate([self._raw, self.detector.push(audio)])
+        if self.sounding is not None:
+            self._sound = np.concatenate([self._sound, self.sounding.push(audio)])
         return self._emit(final=False)
 
     def finish(self) -> np.ndarray:
         """End of audio: return activity for every frame not yet returned."""
         self._raw = np.concatenate([self._raw, self.detector.finish()])
+        if self.sounding is not None:
+            self._sound = np.concatenate([self._sound, self.sounding.finish()])
         return self._emit(final=True)
+
+    def _window(self, decisions: np.ndarray, lo: int, hi: int, decided: int) -> np.ndarray:
+        """Decisions of absolute frames ``lo .. hi - 1``; frames before the audio or not decided are False."""
+        out = np.zeros(hi - lo, dtype=bool)
+        a, b = max(lo, self._raw_start), min(hi, decided)
+        out[a - lo: b - lo] = decisions[a - self._raw_start: b - self._raw_start]
+        return out
 
     def _emit(self, final: bool) -> np.ndarray:
         pre, hang, ramp = self.opts.preroll_frames, self.opts.hangover_frames, self.opts.ramp_frames
-        decided = self._raw_start + len(self._raw)
-        stop = decided if final else max(self._emitted, decided - pre)
+        reach = self.opts.onset_frames
+        decided = self._raw_start + (min(len(self._raw), len(self._sound)) if reach else len(self._raw))
+        stop = decided if final else max(self._emitted, decided - pre - reach)
         if stop <= self._emitted:
             return np.zeros(0, np.float32)
-        # held[i] = any raw speech in frames [i - hang, i + pre] (frames past the end are silence)
-        lo = self._emitted - hang
-        padded = np.zeros(stop + pre - lo, dtype=bool)  # absolute frames lo .. stop + pre - 1
-        have_lo, have_hi = max(lo, self._raw_start), min(stop + pre, decided)
-        padded[have_lo - lo: have_hi - lo] = self._raw[have_lo - self._raw_start: have_hi - self._raw_start]
-        held = np.lib.stride_tricks.sliding_window_view(padded, hang + pre + 1).any(axis=1)  # (stop - emitted,)
+        lo, hi = self._emitted - hang, stop + pre  # speech of absolute frames lo .. hi - 1 decides the output
+        speech = self._window(self._raw, lo, hi + reach, decided)  # frames past the end are silence
+        if reach:
+            speech = extend_onsets(speech, self._window(self._sound, lo, hi + reach, decided), reach)
+        # held[i] = any speech in frames [i - hang, i + pre]
+        held = np.lib.stride_tricks.sliding_window_view(speech[: hi - lo], hang + pre + 1).any(axis=1)
         out = np.empty(len(held), np.float32)
         level = float(held[0]) if self._level is None else self._level
         step = 1.0 / ramp
@@ -354,6 +192,7 @@ class ActivityStream:
         self._emitted = stop
         keep_from = max(self._raw_start, stop - hang)
         self._raw = self._raw[keep_from - self._raw_start:]
+        self._sound = self._sound[keep_from - self._raw_start:]
         self._raw_start = keep_from
         return out
 

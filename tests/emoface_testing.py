@@ -147,3 +147,28 @@ def encode_audio(samples: np.ndarray, sample_rate_hz: int, fmt: str = "WAV", sub
     buf = io.BytesIO()
     sf.write(buf, samples, sample_rate_hz, format=fmt, subtype=subtype)
     return buf.getvalue()
+
+
+HELLO = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "docs", "samples", "hello.wav")
+"""A permitted speech fixture (docs/samples/hello.wav)."""
+
+
+def hello() -> np.ndarray:
+    """docs/samples/hello.wav at 16 kHz mono float32."""
+    from scipy.signal import resample_poly
+
+    x, sr = sf.read(HELLO, dtype="float32")
+    assert x.ndim == 1
+    g = np.gcd(sr, SAMPLE_RATE_HZ)
+    return resample_poly(x, SAMPLE_RATE_HZ // g, sr // g).astype(np.float32)
+
+
+def burst(on_frame: int, off_frame: int, n_frames: int, dbfs: float = -20.0, hz: float = 220.0) -> np.ndarray:
+    """Zeros with a sine at ``dbfs`` RMS filling output frames ``[on_frame, off_frame)`` exactly (speech gate tests)."""
+    from postfx.vad import frame_bounds
+
+    x = np.zeros(frame_bounds(n_frames - 1)[1], np.float32)
+    a, b = frame_bounds(on_frame)[0], frame_bounds(off_frame)[0]
+    t = np.arange(b - a) / SAMPLE_RATE_HZ
+    x[a:b] = np.sqrt(2) * 10 ** (dbfs / 20) * np.sin(2 * np.pi * hz * t)
+    return x

@@ -3,6 +3,7 @@ references (talking-face video, artist-solved and artist-keyed takes, rest in si
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -22,6 +23,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reference-corpus", type=Path,
                    help="corpus whose train split fits the emotion classifier and the energy baseline "
                         "(default: --corpus; needed for a folder of imported recordings)")
+    p.add_argument("--postfx", action="store_true",
+                   help="also score the model through the post-processing chain on --corpus (speech gate per "
+                        "--speech-gate, smoothing, gains; no blinks or gaze): what `emoface animate --no-blink "
+                        "--no-gaze` writes")
     real = p.add_argument_group("real references (a flag without a folder: ../shared/realdata/<part>)")
     real.add_argument("--talking-faces", nargs="?", const=DEFAULT, metavar="DIR",
                       help="*.mp4 talking-face videos: jaw vs dlib inner-lip aperture")
@@ -36,6 +41,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     from server.cli.arguments import add_speech_gate_argument
 
     add_speech_gate_argument(real, "speech gate of the `postfx` and stream curves")
+    from postfx.gate_stage import SpeechGateOptions
+
+    real.add_argument("--speech-gate-onset-s", type=float, default=SpeechGateOptions.onset_s, metavar="S",
+                      help="the silero gate's onset reach (default %(default).3g s; 0 = the gate as it was before "
+                           "the reach)")
     real.add_argument("--max-lag-frames", type=int, default=12, help="lag search range, +-frames at 60 fps")
     p.add_argument("--report", "--json", dest="report", type=Path, metavar="PATH",
                    help="also write the metrics to this JSON file, real references under \"real\" "
@@ -68,15 +78,18 @@ def run(args: argparse.Namespace) -> int:
         return 2
     report = {}
     if args.corpus is not None:
+        postfx = None
+        if args.postfx:
+            from training.realref.animate import NO_BLINK_GAZE
+
+            postfx = dataclasses.replace(NO_BLINK_GAZE, speech_gate=_speech_gate(args))
         report = evaluate(args.checkpoint, args.corpus, args.split, args.max_utterances, voice=args.voice,
-                          reference_corpus=args.reference_corpus)
+                          reference_corpus=args.reference_corpus, postfx=postfx)
     if real is not None:
         from training.realref.animate import Animator
         from training.realref.report import load_references, score_references
 
-        from server.cli.arguments import speech_gate_from_args
-
-        animator = Animator(args.checkpoint, baseline=_baseline(args), speech_gate=speech_gate_from_args(args))
+        animator = Animator(args.checkpoint, baseline=_baseline(args), speech_gate=_speech_gate(args))
         report["real"] = score_references(animator, load_references(real), real)
         report.setdefault("model_id", report["real"]["model_id"])
     if args.corpus is not None:
@@ -88,6 +101,13 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         write_report(report, args.report)
     return 0
+
+
+def _speech_gate(args: argparse.Namespace):
+    """The speech gate the flags ask for (an InputError for an onset reach out of range)."""
+    from server.cli.arguments import speech_gate_from_args
+
+    return dataclasses.replace(speech_gate_from_args(args), onset_s=args.speech_gate_onset_s)
 
 
 def _baseline(args: argparse.Namespace):

@@ -11,10 +11,13 @@ Metrics (each also for the audio-energy baseline where it applies):
   least half as much as the teacher does;
 - emotion recoverability: a logistic-regression classifier trained on the teacher's upper-face and
   mouth-corner controls (train split) names the requested emotion from the model's output.
-The network's raw output is compared (no smoothing, blinks or gaze: the teacher has none).
+The network's raw output is compared (no smoothing, blinks or gaze: the teacher has none). With ``postfx``
+options the same metrics are also given for that output through the post-processing chain (speech gate,
+smoothing, gains; give blinks and gaze off), which is what a user gets, under ``"postfx"``.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,11 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from model.checkpoint import load_model
-from model.constants import EMOTIONS, FPS
+from model.constants import EMOTIONS, FPS, SAMPLE_RATE_HZ
 from model.emotion import EmotionTrack
 from model.errors import InputError
 from model.inference import InferenceEngine
 from model.rig import rig
+from postfx.chain import PostFxChain, PostFxOptions
 from training.baselines import EnergyJawBaseline
 from training.dataset import Utterance, load_split
 from training.phones import VOWELS
@@ -67,6 +71,18 @@ def _clips(engine: InferenceEngine, utts: list[Utterance]) -> list[Clip]:
             w, i = track.at_frames(len(feats), FPS)
             clips.append(Clip(utt, emotion, engine.head(feats, w, i), frames[: len(feats)]))
     return clips
+
+
+def postfx_frames(clips: list[Clip], opts: PostFxOptions) -> dict[int, np.ndarray]:
+    """Each clip's prediction through the post-processing chain (seed 0), keyed by ``id(clip)``: the frames
+    ``emoface animate`` writes with these options. The chain's gate hears the clip's audio, cut to its frames."""
+    out, audio = {}, {}
+    for c in clips:
+        if c.utt.utt_id not in audio:
+            audio[c.utt.utt_id] = c.utt.audio()
+        samples = audio[c.utt.utt_id][: -(-len(c.pred) * SAMPLE_RATE_HZ // FPS)]  # exactly len(c.pred) frames
+        out[id(c)] = PostFxChain(opts, seed=0, fps=FPS).process(c.pred, samples)
+    return out
 
 
 def bilabial_hits(utt: Utterance, pred: np.ndarray, teacher: np.ndarray) -> tuple[int, int]:
@@ -115,12 +131,13 @@ def _emotion_classifier(train_utts: list[Utterance]):
 
 
 def evaluate(checkpoint: str | None, corpus: str | Path, split: str = "val", max_utts: int = 60,
-             classifier_utts: int = 40, voice: str | None = None, reference_corpus: str | Path | None = None
-             ) -> dict:
+             classifier_utts: int = 40, voice: str | None = None, reference_corpus: str | Path | None = None,
+             postfx: PostFxOptions | None = None) -> dict:
     """Metrics on up to ``max_utts`` utterances of ``split`` whose voice starts with ``voice``
     (``espeak``, ``piper``, ``recording``, ``espeak:en-us+klatt4``...; None = all). The emotion
     classifier and the energy baseline are fitted on the train split of ``reference_corpus``
-    (default: ``corpus``), so a folder of imported recordings alone can be evaluated."""
+    (default: ``corpus``), so a folder of imported recordings alone can be evaluated. With ``postfx``, the
+    same metrics for the post-processed output too (:func:`postfx_frames`)."""
     loaded = load_model(checkpoint)
     engine = InferenceEngine(loaded.model)
     utts = [u for u in load_split(corpus, split) if voice is None or u.voice.startswith(voice)][:max_utts]
@@ -154,12 +171,19 @@ def evaluate(checkpoint: str | None, corpus: str | Path, split: str = "val", max
                                  for c in clips]))
     model = table(lambda c: c.pred)
     model["emotion_recovered"] = model_acc
-    return {"model_id": loaded.model_id, "corpus": str(corpus), "split": split, "utterances": len(utts),
-            "voices": sorted({u.voice for u in utts}),
-            "clips": len(clips), "model": model,
-            "energy_baseline": {**table(lambda c: base_frames[c.utt.utt_id][: len(c.teacher)]),
-                                "emotion_recovered": 1 / len(EMOTIONS)},
-            "teacher_self": {"emotion_recovered": teacher_acc}}
+    report = {"model_id": loaded.model_id, "corpus": str(corpus), "split": split, "utterances": len(utts),
+              "voices": sorted({u.voice for u in utts}),
+              "clips": len(clips), "model": model,
+              "energy_baseline": {**table(lambda c: base_frames[c.utt.utt_id][: len(c.teacher)]),
+                                  "emotion_recovered": 1 / len(EMOTIONS)},
+              "teacher_self": {"emotion_recovered": teacher_acc}}
+    if postfx is not None:
+        post = postfx_frames(clips, postfx)
+        report["postfx"] = table(lambda c: post[id(c)])
+        report["postfx"]["emotion_recovered"] = float(np.mean(
+            [clf.predict(emotion_features(post[id(c)])[None])[0] == EMOTIONS.index(c.emotion) for c in clips]))
+        report["postfx_speech_gate"] = dataclasses.asdict(postfx.speech_gate)
+    return report
 
 
 def format_report(r: dict) -> str:
@@ -167,12 +191,18 @@ def format_report(r: dict) -> str:
             ("jaw r0, median per clip", "jaw_r0_median"), ("jaw best lag, median (fr)", "jaw_lag_median"),
             ("jaw best lag, pooled (ms)", "jaw_lag_pooled_ms"),
             ("bilabial closure hit rate", "bilabial_hit_rate"), ("emotion recovered", "emotion_recovered")]
+    post = r.get("postfx")
     lines = [f"{r['model_id']} on {r['corpus']} [{r['split']}]: {r['utterances']} utterances x 7 emotions",
              f"voices: {', '.join(r.get('voices', []))}",
-             f"{'metric':<28}{'model':>10}{'energy baseline':>18}"]
+             f"{'metric':<28}{'model':>10}{'energy baseline':>18}" + (f"{'model postfx':>14}" if post else "")]
     for label, key in rows:
         if key in r["model"]:
-            lines.append(f"{label:<28}{r['model'][key]:>10.4f}{r['energy_baseline'][key]:>18.4f}")
+            lines.append(f"{label:<28}{r['model'][key]:>10.4f}{r['energy_baseline'][key]:>18.4f}"
+                         + (f"{post[key]:>14.4f}" if post else ""))
+    if post:
+        gate = r["postfx_speech_gate"]
+        reach = f", onset reach {gate['onset_s']:g} s" if gate["detector"] == "silero" else ""
+        lines.append(f"(postfx: the chain without blinks and gaze, speech gate {gate['detector']}{reach})")
     lines.append(f"(teacher's own emotion recoverability: {r['teacher_self']['emotion_recovered']:.4f}; "
                  f"baseline emotion = chance; lag: positive = late)")
     if "real" in r:

@@ -23,7 +23,7 @@ from model.inference import InferenceEngine
 from model.rig import rig
 from postfx.chain import PostFxChain
 from postfx.silero_batch import SileroBatcher
-from postfx.speech_gate import silero_session
+from postfx.vad import silero_session
 from server.runtime.animation import Animation
 from server.runtime.model_info import model_info
 from server.runtime.options import RequestOptions

@@ -1,6 +1,7 @@
 """The speech gate as a post-processing stage: options, stream = whole clip, and how far it looks ahead."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from model.constants import FPS, SAMPLE_RATE_HZ, frame_count
 from model.errors import InputError
 from model.rig import rig
-from postfx.gate_stage import GATE_DETECTORS, RawGate, SpeechGateOptions
+from postfx.gate_stage import GATE_DETECTORS, RawGate, SpeechGateOptions, silero_window_frames
 from server.runtime.audio_io import decode_file
 
 HELLO = Path(__file__).resolve().parents[2] / "docs" / "samples" / "hello.wav"
@@ -66,7 +67,8 @@ def test_a_stream_gates_exactly_as_the_whole_clip_whatever_the_chunks(detector):
     assert stream.held_frames == 0
 
 
-@pytest.mark.parametrize("opts", [SpeechGateOptions(), SpeechGateOptions("energy"), SpeechGateOptions(preroll_s=0.1)])
+@pytest.mark.parametrize("opts", [SpeechGateOptions(), SpeechGateOptions("energy"), SpeechGateOptions(preroll_s=0.1),
+                                  SpeechGateOptions(onset_s=0.0)])
 def test_a_raw_frame_is_let_through_within_the_gate_s_lookahead(opts):
     """Pushing audio a few samples at a time, every raw frame (all pushed up front) leaves once the audio reaches
     its end plus ``lookahead_frames()`` frames: the figure a stream budgets for."""
@@ -83,14 +85,20 @@ def test_a_raw_frame_is_let_through_within_the_gate_s_lookahead(opts):
         assert released >= min(must, n)
 
 
-def test_the_default_fits_in_the_network_s_share_of_a_0_1_s_stream_and_longer_prerolls_are_cut():
+def test_a_0_1_s_stream_cuts_the_onset_reach_first_and_keeps_the_gate_it_had_without_it():
     model_share = round(0.1 * FPS) - round(0.1 * FPS) // 2  # streaming's default split: half to the smoother
-    assert SpeechGateOptions().lookahead_frames() <= model_share
-    assert SpeechGateOptions().within(model_share) == SpeechGateOptions()
+    default = SpeechGateOptions()
+    assert default.lookahead_frames() == 1 + 18 + silero_window_frames()  # pre-roll + onset reach + silero window
+    assert default.within(model_share) == dataclasses.replace(default, onset_s=0.0)  # no extra latency
+    assert default.within(model_share).lookahead_frames() == model_share
+    assert default.within(10).onset_s == pytest.approx(7 / FPS)  # a longer lookahead keeps part of the reach
     long = SpeechGateOptions(preroll_s=5 / FPS)
-    assert long.within(model_share).preroll_s == pytest.approx(1 / FPS)
+    assert long.within(model_share).preroll_s == pytest.approx(1 / FPS) and long.within(model_share).onset_s == 0
     assert long.within(0).preroll_s == 0.0
     assert SpeechGateOptions("energy", preroll_s=5 / FPS).within(3).preroll_s == pytest.approx(3 / FPS)
+    assert SpeechGateOptions("energy").lookahead_frames() == 1  # energy's own decisions are the level criterion
+    with pytest.raises(InputError, match="speech_gate.onset_s"):
+        SpeechGateOptions(onset_s=1.5)
 
 
 def test_concurrent_clips_share_silero_s_session_without_mixing_their_state():

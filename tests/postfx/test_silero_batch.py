@@ -12,7 +12,8 @@ from scipy.signal import resample_poly
 
 from emoface_testing import speechlike
 from postfx.silero_batch import SileroBatcher
-from postfx.speech_gate import ActivityOptions, ActivityStream, silero_session
+from postfx.speech_gate import ActivityOptions, ActivityStream
+from postfx.vad import silero_session
 
 HELLO = Path(__file__).resolve().parents[2] / "docs" / "samples" / "hello.wav"
 
@@ -35,7 +36,7 @@ class SlowSession:
 
 def _activity(audio: np.ndarray, runner=None, chunk: int = 800) -> tuple[np.ndarray, list[float]]:
     """A stream's activity in 50 ms chunks, and silero's probability after each chunk."""
-    stream = ActivityStream(SILERO, runner)
+    stream = ActivityStream(SILERO, silero_runner=runner)
     parts, probs = [], []
     for i in range(0, len(audio), chunk):
         parts.append(stream.push(audio[i : i + chunk]))

@@ -2,38 +2,18 @@
 emotion controls are untouched, and a stream equals the whole clip."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-import soundfile as sf
-from scipy.signal import resample_poly
 
 from model.constants import SAMPLE_RATE_HZ, frame_count
 from model.errors import InputError
 from model.rig import rig
-from postfx.speech_gate import (GATED_CONTROLS, ActivityOptions, ActivityStream, EnergyOptions, GateOptions,
-                                frame_bounds, gate, speech_activity)
+from postfx.speech_gate import GATED_CONTROLS, ActivityOptions, ActivityStream, GateOptions, gate, speech_activity
+from postfx.vad import EnergyOptions, frame_bounds
 
-HELLO = Path(__file__).resolve().parents[2] / "docs" / "samples" / "hello.wav"
+from emoface_testing import burst, hello
+
 OPTS = ActivityOptions(preroll_s=0.1, hangover_s=0.2, ramp_s=0.1)  # 6, 12 and 6 frames at 60 fps
-
-
-def hello() -> np.ndarray:
-    """docs/samples/hello.wav (a permitted fixture) at 16 kHz mono."""
-    x, sr = sf.read(HELLO, dtype="float32")
-    assert x.ndim == 1
-    g = np.gcd(sr, SAMPLE_RATE_HZ)
-    return resample_poly(x, SAMPLE_RATE_HZ // g, sr // g).astype(np.float32)
-
-
-def burst(on_frame: int, off_frame: int, n_frames: int, dbfs: float = -20.0, hz: float = 220.0) -> np.ndarray:
-    """Zeros with a sine at ``dbfs`` RMS filling output frames ``[on_frame, off_frame)`` exactly."""
-    x = np.zeros(frame_bounds(n_frames - 1)[1], np.float32)
-    a, b = frame_bounds(on_frame)[0], frame_bounds(off_frame)[0]
-    t = np.arange(b - a) / SAMPLE_RATE_HZ
-    x[a:b] = np.sqrt(2) * 10 ** (dbfs / 20) * np.sin(2 * np.pi * hz * t)
-    return x
 
 
 def speech_like(seconds: float, seed: int) -> np.ndarray:
@@ -196,7 +176,7 @@ def test_silero_probabilities_match_the_reference_wrapper():
     torch = pytest.importorskip("torch")
     from silero_vad import load_silero_vad
 
-    from postfx.speech_gate import SileroDetector
+    from postfx.vad import SileroDetector
 
     audio = hello()[: 512 * 60]
     det, ours = SileroDetector(), []
@@ -210,7 +190,7 @@ def test_silero_probabilities_match_the_reference_wrapper():
 
 def test_silero_frames_take_the_window_holding_their_centre():
     _silero()
-    from postfx.speech_gate import SileroDetector
+    from postfx.vad import SileroDetector
 
     # frames 0..3 end at samples 266, 533, 800, 1066 (centres 133, 399, 666, 933); windows end at 512, 1024
     det = SileroDetector()
@@ -229,6 +209,6 @@ def test_silero_stream_equals_whole_clip(chunk):
     whole = speech_activity(audio, opts)
     streamed, progress = _stream(audio, opts, chunk)
     np.testing.assert_array_equal(streamed, whole)
-    for received, final in progress:  # a frame waits for the 32 ms window holding its centre + preroll
-        latest = max(0, frame_count(received) - opts.preroll_frames)
+    for received, final in progress:  # a frame waits for the 32 ms window holding its centre + preroll + reach
+        latest = max(0, frame_count(received) - opts.preroll_frames - opts.onset_frames)
         assert max(0, latest - 3) <= final <= latest

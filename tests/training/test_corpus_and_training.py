@@ -186,6 +186,15 @@ def test_imported_recordings_are_evaluated_against_a_reference_corpus(corpus, tm
                       reference_corpus=corpus)
     assert report["voices"] == ["recording"] and report["utterances"] == 1
     assert report["model"]["jaw_corr"] > report["energy_baseline"]["jaw_corr"]  # the shipped model on real speech
+    from training.evaluate import format_report
+    from training.realref.animate import NO_BLINK_GAZE
+
+    chained = evaluate(None, tmp_path / "real", "val", max_utts=1, classifier_utts=2, voice="recording",
+                       reference_corpus=corpus, postfx=NO_BLINK_GAZE)  # the default chain: the silero gate on
+    assert chained["model"] == report["model"] and "postfx" not in report  # the raw network's figures stay
+    assert set(chained["postfx"]) == set(report["model"]) and chained["postfx_speech_gate"]["detector"] == "silero"
+    assert chained["postfx"]["jaw_corr"] > chained["energy_baseline"]["jaw_corr"]
+    assert "model postfx" in format_report(chained)
 
 
 def test_feature_cache_follows_the_audio_not_just_the_id(corpus, tmp_path):

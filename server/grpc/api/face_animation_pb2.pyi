@@ -139,16 +139,18 @@ class GainOptions(_message.Message):
     def __init__(self, mouth: _Optional[float] = ..., upper_face: _Optional[float] = ..., controls: _Optional[_Mapping[str, float]] = ...) -> None: ...
 
 class SpeechGateOptions(_message.Message):
-    __slots__ = ("detector", "preroll_s", "hangover_s", "ramp_s")
+    __slots__ = ("detector", "preroll_s", "hangover_s", "ramp_s", "onset_s")
     DETECTOR_FIELD_NUMBER: _ClassVar[int]
     PREROLL_S_FIELD_NUMBER: _ClassVar[int]
     HANGOVER_S_FIELD_NUMBER: _ClassVar[int]
     RAMP_S_FIELD_NUMBER: _ClassVar[int]
+    ONSET_S_FIELD_NUMBER: _ClassVar[int]
     detector: str
     preroll_s: float
     hangover_s: float
     ramp_s: float
-    def __init__(self, detector: _Optional[str] = ..., preroll_s: _Optional[float] = ..., hangover_s: _Optional[float] = ..., ramp_s: _Optional[float] = ...) -> None: ...
+    onset_s: float
+    def __init__(self, detector: _Optional[str] = ..., preroll_s: _Optional[float] = ..., hangover_s: _Optional[float] = ..., ramp_s: _Optional[float] = ..., onset_s: _Optional[float] = ...) -> None: ...
 
 class Options(_message.Message):
     __slots__ = ("smoothing", "blink", "gaze", "gains", "speech_gate", "controls", "seed")

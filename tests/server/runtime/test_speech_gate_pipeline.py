@@ -125,12 +125,17 @@ def test_a_stream_rests_in_pauses_and_talks_in_speech_and_agrees_with_the_whole_
 
 def test_the_gate_adds_no_latency_to_a_stream_with_the_default_lookahead(open_mouthed):
     """Frames leave a gated stream as soon as without the gate (the pre-roll fits beside the network's
-    right context), and the echoed options say which pre-roll was used."""
+    right context, the onset reach is cut to what fits), and the echoed options say what was used."""
     audio = padded_hello()[: 3 * SAMPLE_RATE_HZ]
     _, counts_on, echoed = streamed(open_mouthed, audio, "neutral")
     _, counts_off, _ = streamed(open_mouthed, audio, "neutral", OFF)
     assert counts_on == counts_off
     assert echoed["speech_gate"]["preroll_s"] == pytest.approx(1 / FPS)  # the default, uncut
+    assert echoed["speech_gate"]["onset_s"] == 0.0  # the onset reach does not fit: cut first, and said so
+    _, counts_long, echoed = streamed(open_mouthed, audio, "neutral", lookahead_s=0.5)
+    assert echoed["speech_gate"]["onset_s"] == pytest.approx(12 / FPS)  # network share 15 - pre-roll - window
+    _, counts_long_off, _ = streamed(open_mouthed, audio, "neutral", OFF, lookahead_s=0.5)
+    assert counts_long == counts_long_off
     _, counts_short, echoed = streamed(open_mouthed, audio, "neutral", lookahead_s=0.05)
     assert echoed["speech_gate"]["preroll_s"] == 0.0  # a shorter lookahead cuts the pre-roll, and says so
     _, counts_short_off, _ = streamed(open_mouthed, audio, "neutral", OFF, lookahead_s=0.05)
