@@ -24,7 +24,8 @@ STREAM_IDLE_TIMEOUT_S = 30.0  # a stream that sends nothing this long is ended
 MAX_CONCURRENT_REQUESTS = 32  # Animate calls plus open streams; more are RESOURCE_EXHAUSTED
 # ---------------------------------------------------------------- real-time stream capacity
 STREAM_CAPACITY = 0  # open streams a replica serves in real time (0 = measured at start-up)
-REALTIME_SHARE = 0.45  # share of the CPU the measured capacity may fill with stream steps (the rest: whole clips, gRPC)
+REALTIME_SHARE = 0.35  # share of the CPU the measured model work of stream steps may fill (the rest: the streams' gRPC and
+# Python work the probe does not time, whole clips); at 0.45 the 21 streams admitted fell behind where 16 kept up
 STREAM_MAX_LAG_S = 2.0  # a stream whose frames fall this far behind its audio is told so and ended
 STREAM_RETRY_AFTER_S = 1.0  # retry hint given with a refused stream (grpc-retry-pushback-ms)
 STREAM_READ_AHEAD_MESSAGES = 256  # stream messages buffered ahead of the model per stream ...
