@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = handlers.SERVICE_NAME
 REALTIME_HEALTH = "emoface.v1.FaceAnimation/realtime"  # health name: SERVING while a stream slot is free
 _SPARE_RPC_THREADS = 8  # beyond max_concurrent_requests: health, GetInfo, rejections
-_FLUSH_S = 2.0  # transport grace after the drain, for responses still being written
+_FLUSH_S = 2.0  # the transport's own stop grace at least: calls still open after the drain's grace end then
 MAX_CONNECTION_AGE_S = 300.0  # then GOAWAY: clients reconnect and re-resolve, so a dns:/// client finds new replicas
 
 
@@ -87,7 +87,7 @@ class EmoFaceServer:
         self.pool.draining.set()
 
         def cleanup():
-            if self.pool.wait_idle(grace_s) and self.servicer.open_calls.wait_closed(deadline - time.monotonic()):
+            if self.servicer.open_calls.wait_closed(grace_s):  # every call answered and its reply written
                 time.sleep(min(SETTLE_S, max(0.0, deadline - time.monotonic())))
             else:
                 log.warning("grace period of %.1f s over: cancelling the calls still in progress", grace_s)

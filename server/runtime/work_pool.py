@@ -61,10 +61,8 @@ class WorkPool:
         self.metrics = metrics if metrics is not None else _NoMetrics()
         self._queued = 0
         self._lock = threading.Lock()
-        self._admitted = 0
         self.streams = 0  # real-time streams admitted now
         self.on_streams: Callable[[int], None] = lambda _n: None  # told the stream count after each change
-        self._idle = threading.Condition(self._lock)
         self.draining = threading.Event()  # set by the graceful stop: doors refuse new calls
 
     def admit(self, stream: bool = False) -> None:
@@ -77,15 +75,10 @@ class WorkPool:
                 self._release_stream()
             raise PoolBusyError(f"server busy: {self.max_requests} requests in progress (max_concurrent_requests); "
                                 "retry with back-off")
-        with self._lock:
-            self._admitted += 1
         self.metrics.in_flight.inc()
 
     def release(self, stream: bool = False) -> None:
         self.metrics.in_flight.dec()
-        with self._lock:
-            self._admitted -= 1
-            self._idle.notify_all()
         self._slots.release()
         if stream:
             self._release_stream()
@@ -114,11 +107,6 @@ class WorkPool:
         self.metrics.streams_open.set(self.streams)
         self.metrics.realtime_load.set(self.realtime_load)
         self.on_streams(self.streams)
-
-    def wait_idle(self, timeout_s: float) -> bool:
-        """Block until no admitted call is in progress (True) or ``timeout_s`` passes (False)."""
-        with self._lock:
-            return self._idle.wait_for(lambda: self._admitted == 0, timeout=max(0.0, timeout_s))
 
     def run(self, is_active: Callable[[], bool], fn: Callable[..., Any], *args: Any) -> Any:
         """Run ``fn(*args)`` on a worker and wait for it; raise :class:`WorkCancelled` as soon as
