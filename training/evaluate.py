@@ -53,6 +53,7 @@ class Clip:
     emotion: str
     pred: np.ndarray  # (T, 174)
     teacher: np.ndarray  # (T, 174)
+    audio: np.ndarray  # the utterance's 16 kHz audio (shared by its emotions' clips)
 
 
 def emotion_features(frames: np.ndarray) -> np.ndarray:
@@ -65,22 +66,21 @@ def _clips(engine: InferenceEngine, utts: list[Utterance]) -> list[Clip]:
     clips = []
     for utt in utts:
         truth = {e: reference_frames(utt, e) for e in emotions_of(utt)}
-        feats = engine.encode(utt.audio())[: min(utt.num_frames, *(len(t) for t in truth.values()))]
+        audio = utt.audio()
+        feats = engine.encode(audio)[: min(utt.num_frames, *(len(t) for t in truth.values()))]
         for emotion, frames in truth.items():
             track = utt.emotion if utt.targets is not None else EmotionTrack.parse(emotion)
             w, i = track.at_frames(len(feats), FPS)
-            clips.append(Clip(utt, emotion, engine.head(feats, w, i), frames[: len(feats)]))
+            clips.append(Clip(utt, emotion, engine.head(feats, w, i), frames[: len(feats)], audio))
     return clips
 
 
 def postfx_frames(clips: list[Clip], opts: PostFxOptions) -> dict[int, np.ndarray]:
     """Each clip's prediction through the post-processing chain (seed 0), keyed by ``id(clip)``: the frames
     ``emoface animate`` writes with these options. The chain's gate hears the clip's audio, cut to its frames."""
-    out, audio = {}, {}
+    out = {}
     for c in clips:
-        if c.utt.utt_id not in audio:
-            audio[c.utt.utt_id] = c.utt.audio()
-        samples = audio[c.utt.utt_id][: -(-len(c.pred) * SAMPLE_RATE_HZ // FPS)]  # exactly len(c.pred) frames
+        samples = c.audio[: -(-len(c.pred) * SAMPLE_RATE_HZ // FPS)]  # exactly len(c.pred) frames
         out[id(c)] = PostFxChain(opts, seed=0, fps=FPS).process(c.pred, samples)
     return out
 
@@ -165,23 +165,23 @@ def evaluate(checkpoint: str | None, corpus: str | Path, split: str = "val", max
 
     base_frames = {c.utt.utt_id: baseline.predict(c.utt) for c in clips}
     clf = _emotion_classifier(train_utts[:classifier_utts])
-    model_acc = float(np.mean([clf.predict(emotion_features(c.pred)[None])[0] == EMOTIONS.index(c.emotion)
-                               for c in clips]))
-    teacher_acc = float(np.mean([clf.predict(emotion_features(c.teacher)[None])[0] == EMOTIONS.index(c.emotion)
-                                 for c in clips]))
+
+    def recovered(get) -> float:
+        """Share of clips whose requested emotion the classifier names from ``get(clip)``."""
+        return float(np.mean([clf.predict(emotion_features(get(c))[None])[0] == EMOTIONS.index(c.emotion)
+                              for c in clips]))
+
     model = table(lambda c: c.pred)
-    model["emotion_recovered"] = model_acc
+    model["emotion_recovered"] = recovered(lambda c: c.pred)
     report = {"model_id": loaded.model_id, "corpus": str(corpus), "split": split, "utterances": len(utts),
               "voices": sorted({u.voice for u in utts}),
               "clips": len(clips), "model": model,
               "energy_baseline": {**table(lambda c: base_frames[c.utt.utt_id][: len(c.teacher)]),
                                   "emotion_recovered": 1 / len(EMOTIONS)},
-              "teacher_self": {"emotion_recovered": teacher_acc}}
+              "teacher_self": {"emotion_recovered": recovered(lambda c: c.teacher)}}
     if postfx is not None:
         post = postfx_frames(clips, postfx)
-        report["postfx"] = table(lambda c: post[id(c)])
-        report["postfx"]["emotion_recovered"] = float(np.mean(
-            [clf.predict(emotion_features(post[id(c)])[None])[0] == EMOTIONS.index(c.emotion) for c in clips]))
+        report["postfx"] = {**table(lambda c: post[id(c)]), "emotion_recovered": recovered(lambda c: post[id(c)])}
         report["postfx_speech_gate"] = dataclasses.asdict(postfx.speech_gate)
     return report
 
