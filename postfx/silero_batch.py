@@ -14,7 +14,7 @@ import threading
 
 import numpy as np
 
-from model.constants import SAMPLE_RATE_HZ
+from postfx.vad import silero_feeds
 
 MAX_BATCH = 64  # windows per call (more wait for the next one)
 
@@ -57,15 +57,13 @@ class SileroBatcher:
         return window.prob, window.state
 
     def _dispatch(self) -> None:
-        sr = np.array(SAMPLE_RATE_HZ, np.int64)
         while True:
             with self._ready:
                 self._ready.wait_for(lambda: self._queue)
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             try:
-                prob, state = self._session.run(None, {"input": np.concatenate([w.x for w in batch]),
-                                                       "state": np.concatenate([w.state for w in batch], axis=1),
-                                                       "sr": sr})
+                prob, state = self._session.run(None, silero_feeds(np.concatenate([w.x for w in batch]),
+                                                                   np.concatenate([w.state for w in batch], axis=1)))
                 for i, w in enumerate(batch):
                     w.prob, w.state = prob[i : i + 1], state[:, i : i + 1]
             except Exception as exc:  # handed to every caller of the batch

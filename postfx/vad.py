@@ -167,8 +167,7 @@ class SileroDetector:
         """``runner(x, state) -> (prob, state)`` runs one window (default: the shared session, directly;
         :class:`postfx.silero_batch.SileroBatcher` batches the windows of many streams)."""
         self._runner = runner or run_alone
-        if runner is None:
-            silero_session()  # a missing silero-vad is reported here, not at the first window
+        silero_session()  # a missing silero-vad is reported here, not at the first window (cached: once a process)
         self.opts = opts
         self._audio = _AudioBuffer()
         self._state = np.zeros((2, 1, 128), np.float32)
@@ -220,7 +219,12 @@ class SileroDetector:
         return np.array(out, dtype=bool)
 
 
+def silero_feeds(x: np.ndarray, state: np.ndarray) -> dict[str, np.ndarray]:
+    """The model's inputs for windows ``x (B, CONTEXT + WINDOW)`` with recurrent ``state (2, B, 128)``."""
+    return {"input": x, "state": state, "sr": np.array(SAMPLE_RATE_HZ, np.int64)}
+
+
 def run_alone(x: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One silero window on the shared session."""
-    prob, state = silero_session().run(None, {"input": x, "state": state, "sr": np.array(SAMPLE_RATE_HZ, np.int64)})
+    prob, state = silero_session().run(None, silero_feeds(x, state))
     return prob, state
